@@ -1,0 +1,44 @@
+# Everything runs from the project's own virtualenv, made by `make install`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+PG     := scripts/pg.sh
+
+.PHONY: install test lint demo bench bench-all clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The PostgreSQL tests need a server: a private one is started from Debian's
+# binaries when they are installed. Without them those tests are skipped,
+# except under CI, where a missing server fails the run.
+test: install lint
+	@if $(PG) start; then url=$$($(PG) url); else url=; echo "warning: no PostgreSQL; its tests will be skipped" >&2; fi; \
+	DATIVO_TEST_PG_URL=$$url $(BIN)/pytest -q
+
+demo: install
+	$(PY) demo/make_data.py
+	$(BIN)/dativo-pkg run demo/orders.yaml
+
+bench: install
+	$(PY) bench/csv_to_parquet.py --size-mb 200
+	@if $(PG) start; then $(PY) bench/postgres_to_parquet.py --url $$($(PG) url) --rows 1000000; fi
+
+# The issue-sized runs: 1 GB of CSV.
+bench-all: install
+	$(PY) bench/csv_to_parquet.py --size-mb 1100
+	$(PG) start && $(PY) bench/postgres_to_parquet.py --url $$($(PG) url) --rows 1000000
+
+clean:
+	$(PG) stop
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/out demo/state bench/data

@@ -1,0 +1,1 @@
+"""Unstable internals: adapters and helpers that may change without notice."""

@@ -1,0 +1,1 @@
+"""Adapters for plugins written for dativo-ingest."""
