@@ -1,0 +1,3 @@
+from dativo_pkg.cli import main
+
+main()
