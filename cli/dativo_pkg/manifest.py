@@ -117,7 +117,7 @@ def manifest_for(
         PluginSpec(
             kind=kind,
             connector=name,
-            language=cls.language,  # type: ignore[arg-type]
+            language=cls.language,
             api=cls.api_range,
             capabilities=list(cls.capabilities),
             description=(cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",

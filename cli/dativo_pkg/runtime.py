@@ -1,7 +1,9 @@
 """Run a job: stream Arrow batches from a reader into a writer, then commit.
 
-Memory stays bounded by one batch: each batch is handed to the writer and
-dropped before the next is pulled. The writer publishes everything at once on
+Memory stays bounded by a few batches: while the writer works on one batch,
+a background thread pulls the next one from the reader (read-ahead of one
+batch, so reading and writing overlap; a reader that must stay on its own
+thread sets ``Reader.read_ahead = False``). The writer publishes everything at once on
 commit; on any failure (or Ctrl-C, or SIGTERM) it is told to abort, so a
 failed run leaves no partial output and no changed state. Incremental jobs
 follow the pending-state protocol described in :mod:`dativo_pkg.state`.
@@ -12,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -59,6 +63,13 @@ class RunObserver(Protocol):
     """Told about progress; the CLI shows it, tests may count it."""
 
     def advanced(self, rows: int, nbytes: int) -> None: ...
+
+
+@dataclass
+class _Progress:
+    rows: int = 0
+    bytes: int = 0
+    newest: pa.Scalar | None = None
 
 
 class _NoObserver:
@@ -135,31 +146,14 @@ class _Run:
             else None
         )
         started = time.perf_counter()
-        rows = nbytes = 0
-        newest: pa.Scalar | None = None
-        opened = False
         try:
             source = _guarded(self.source_name, self.reader.read, incremental)
-            for batch in _guarded_iter(self.source_name, iter_batches(source)):
-                if not opened:
-                    self._open_writer(batch.schema, commit_id)
-                    opened = True
-                elif not batch.schema.equals(self.schema):
-                    raise PluginError(
-                        f"{self.source_name} broke the plugin contract: a batch's schema "
-                        f"differs from the first batch's ({batch.schema} vs {self.schema})"
-                    )
-                if incremental is not None:
-                    batch = self._only_newer(batch, incremental)
-                    newest = _max(newest, batch.column(incremental.cursor_field))
-                if batch.num_rows:
-                    _guarded(self.target_name, self.writer.write, batch)
-                rows += batch.num_rows
-                nbytes += batch.nbytes
-                self.observer.advanced(batch.num_rows, batch.nbytes)
-            if not opened:
-                self._open_writer(_guarded(self.source_name, self.reader.schema), commit_id)
-            pending = self._record_pending(commit_id, state, newest)
+            batches = _guarded_iter(self.source_name, iter_batches(source))
+            if self.reader.read_ahead:
+                batches = _ReadAhead(batches)
+            with closing(batches):
+                progress = self._transfer(batches, incremental, commit_id)
+            pending = self._record_pending(commit_id, state, progress.newest)
             result = _guarded(self.target_name, self.writer.commit)
         except BaseException:
             self._abort()
@@ -171,12 +165,39 @@ class _Run:
             job=self.loaded.name,
             source=self.loaded.job.source.display_name,
             target=self.loaded.job.target.display_name,
-            rows=rows,
-            bytes=nbytes,
+            rows=progress.rows,
+            bytes=progress.bytes,
             seconds=time.perf_counter() - started,
             files=result.files,
             state=final_state.to_json() if final_state else None,
         )
+
+    def _transfer(
+        self, batches: Iterator[pa.RecordBatch], incremental: Incremental | None, commit_id: str
+    ) -> _Progress:
+        """Hand every batch to the writer; the writer is opened with the first one."""
+        progress = _Progress()
+        schema: pa.Schema | None = None
+        for batch in batches:
+            if schema is None:
+                schema = batch.schema
+                self._open_writer(schema, commit_id)
+            elif not batch.schema.equals(schema):
+                raise PluginError(
+                    f"{self.source_name} broke the plugin contract: a batch's schema "
+                    f"differs from the first batch's ({batch.schema} vs {schema})"
+                )
+            if incremental is not None:
+                batch = self._only_newer(batch, incremental)
+                progress.newest = _max(progress.newest, batch.column(incremental.cursor_field))
+            if batch.num_rows:
+                _guarded(self.target_name, self.writer.write, batch)
+            progress.rows += batch.num_rows
+            progress.bytes += batch.nbytes
+            self.observer.advanced(batch.num_rows, batch.nbytes)
+        if schema is None:  # no batches at all: the writer still commits an empty result
+            self._open_writer(_guarded(self.source_name, self.reader.schema), commit_id)
+        return progress
 
     def _recover_and_load_state(self) -> CursorState | None:
         if self.store is None:
@@ -203,7 +224,6 @@ class _Run:
         return state
 
     def _open_writer(self, schema: pa.Schema, commit_id: str) -> None:
-        self.schema = schema
         if self.cursor_field is not None and self.cursor_field not in schema.names:
             raise ConfigError(
                 f"cursor_field {self.cursor_field!r} is not a column of the source "
@@ -274,6 +294,57 @@ def _guarded_iter(name: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.R
         if batch is None:
             return
         yield batch
+
+
+class _ReadAhead(Iterator[pa.RecordBatch]):
+    """Pull batches on a background thread, one batch ahead of the consumer.
+
+    Arrow's readers and writers release the GIL, so the reader decodes the
+    next batch while the writer encodes this one. Exceptions (and the end of
+    the stream) travel through the same bounded queue; ``close`` stops the
+    thread after the batch it is reading, so the reader can then be closed.
+    """
+
+    _END = object()
+
+    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
+        self._batches = batches
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="dativo-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        try:
+            for batch in self._batches:
+                if not self._put(batch):
+                    return
+            self._put(self._END)
+        except BaseException as exc:
+            self._put(exc)
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __next__(self) -> pa.RecordBatch:
+        item = self._queue.get()
+        if item is self._END:
+            self._queue.put(item)  # stay exhausted
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, pa.RecordBatch)
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeAlias, TypeVar, runtime_checkable
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -48,7 +48,7 @@ class ArrowStreamExportable(Protocol):
 
 
 #: What ``Reader.read`` may return: batches, a RecordBatchReader, or a C stream.
-BatchSource = Iterable[pa.RecordBatch] | pa.RecordBatchReader | ArrowStreamExportable
+BatchSource: TypeAlias = Iterable[pa.RecordBatch] | pa.RecordBatchReader | ArrowStreamExportable
 
 
 class PluginConfig(BaseModel):
@@ -164,6 +164,9 @@ class Reader(_Plugin[ConfigT]):
     #: True when ``read`` itself drops rows with cursor <= ``incremental.after``
     #: (pushdown). Otherwise the runtime filters the batches it receives.
     filters_incremental: ClassVar[bool] = False
+    #: The runtime reads one batch ahead on a background thread, so reading
+    #: and writing overlap. Set False if ``read`` must stay on its own thread.
+    read_ahead: ClassVar[bool] = True
 
     @abstractmethod
     def schema(self) -> pa.Schema:

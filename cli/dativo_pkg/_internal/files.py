@@ -15,6 +15,7 @@ Two shapes of output:
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -63,7 +64,15 @@ class StagedFile:
     def __init__(self, target: Path) -> None:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.temp = target.parent / f".{target.name}.dativo-tmp-{uuid.uuid4().hex[:12]}"
+        self.temp = target.parent / f".{target.name}{self._TEMP_INFIX}{uuid.uuid4().hex[:12]}"
+
+    _TEMP_INFIX = ".dativo-tmp-"
+
+    @classmethod
+    def remove_stale(cls, target: Path) -> None:
+        """Delete temporary files left beside ``target`` by writes that died before commit."""
+        for stale in target.parent.glob(f".{glob.escape(target.name)}{cls._TEMP_INFIX}*"):
+            stale.unlink(missing_ok=True)
 
     def commit(self) -> None:
         fsync_file(self.temp)
@@ -145,7 +154,7 @@ def _roll_forward(target: Path, staging: Path) -> list[Path]:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / rel, final)
         published.append(final)
-    for directory in {target / rel.parent for rel in published}:
+    for directory in {final.parent for final in published}:
         fsync_dir(directory)
     shutil.rmtree(staging)
     fsync_dir(target)

@@ -118,6 +118,7 @@ class RestReaderConfig(PluginConfig):
     columns: dict[str, str] | None = Field(
         None,
         alias="schema",
+        min_length=1,
         description="Field name -> Arrow type name (int64, float64, string, bool, date32, "
         "timestamp[us], ...). Absent: inferred from the first page.",
     )
@@ -175,7 +176,8 @@ class RestReader(Reader[RestReaderConfig]):
 
     def schema(self) -> pa.Schema:
         if self._schema is None:
-            self._schema = self._declared_schema() or self._inferred_schema()
+            declared = self.config.columns
+            self._schema = _arrow_schema(declared) if declared else self._inferred_schema()
         return self._schema
 
     def read(self, incremental: Incremental | None = None) -> Iterator[pa.RecordBatch]:
@@ -205,7 +207,8 @@ class RestReader(Reader[RestReaderConfig]):
         if name and incremental is not None and incremental.after is not None:
             after = incremental.after
             params[name] = after.isoformat() if isinstance(after, date) else after
-        return self.config.pagination.first(str(base.copy_with(query=None)), params)
+        url = base.copy_with(query=None, userinfo=b"")  # user info goes to `auth`, see _http
+        return self.config.pagination.first(str(url), params)
 
     def _next_request(self, page: Page) -> PageRequest | None:
         following = self.config.pagination.next(page)
@@ -266,7 +269,9 @@ class RestReader(Reader[RestReaderConfig]):
             except RETRY_ERRORS as exc:
                 failure = f"{type(exc).__name__}: {exc}"
             except httpx.HTTPError as exc:
-                raise SourceUnreachable(f"GET {where} failed: {type(exc).__name__}") from exc
+                raise SourceUnreachable(
+                    f"GET {where} failed: {type(exc).__name__}: {exc}", hint=_DEFAULT_HINT
+                ) from exc
             else:
                 if response.is_success:
                     return response
@@ -296,20 +301,19 @@ class RestReader(Reader[RestReaderConfig]):
         )
 
     def _http(self) -> httpx.Client:
+        """The reader's one client. User info in `url` becomes basic auth, so that no
+        request URL (which httpx logs) carries the password."""
         if self._client is None:
+            base = httpx.URL(self.config.url)
             self._client = httpx.Client(
                 headers={k: v.get_secret_value() for k, v in self.config.headers.items()},
+                auth=(base.username, base.password) if base.username else None,
                 timeout=httpx.Timeout(self.config.timeout_seconds),
                 follow_redirects=True,
             )
         return self._client
 
     # -- schema --------------------------------------------------------------
-
-    def _declared_schema(self) -> pa.Schema | None:
-        if self.config.columns is None:
-            return None
-        return pa.schema([(name, pa.type_for_alias(t)) for name, t in self.config.columns.items()])
 
     def _inferred_schema(self) -> pa.Schema:
         page = self._fetch_first_page()
@@ -385,6 +389,10 @@ class _RecordConverter:
                         hint="fix the data, or declare the field's type in `schema`",
                     )
         return DataError(f"page {page.number}: the records do not convert to the schema")
+
+
+def _arrow_schema(columns: dict[str, str]) -> pa.Schema:
+    return pa.schema([(name, pa.type_for_alias(type_name)) for name, type_name in columns.items()])
 
 
 def _check_objects(page: Page) -> None:
