@@ -27,7 +27,10 @@ test: install lint
 	DATIVO_TEST_PG_URL=$$url $(BIN)/pytest -q
 
 demo: install
+	rm -rf demo/out demo/state
 	$(PY) demo/make_data.py
+	$(BIN)/dativo-pkg run demo/orders.yaml
+	@echo "Run it again: incremental, so nothing new is read:"
 	$(BIN)/dativo-pkg run demo/orders.yaml
 
 bench: install

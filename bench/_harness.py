@@ -65,7 +65,9 @@ def measure(contenders: Sequence[Contender], repeat: int, console: Console) -> l
         for contender in order:
             seconds, rss = _run_once(contender)
             samples[contender.name].append((seconds, rss))
-            console.log(f"round {round_no + 1}/{repeat}: {contender.name}: {seconds:.2f} s, {rss:.0f} MB")
+            console.log(
+                f"round {round_no + 1}/{repeat}: {contender.name}: {seconds:.2f} s, {rss:.0f} MB"
+            )
     return [
         Result(
             name=c.name,
@@ -78,7 +80,13 @@ def measure(contenders: Sequence[Contender], repeat: int, console: Console) -> l
 
 
 def print_table(
-    console: Console, title: str, results: Sequence[Result], *, baseline: str, rows: int, mbytes: float
+    console: Console,
+    title: str,
+    results: Sequence[Result],
+    *,
+    baseline: str,
+    rows: int,
+    mbytes: float,
 ) -> None:
     base = next(r for r in results if r.name == baseline)
     table = Table(title=title)

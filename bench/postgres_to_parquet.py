@@ -68,10 +68,13 @@ def prepare(url: str, rows: int, console: Console) -> None:
 def copy_size(url: str) -> float:
     """MB of the binary COPY stream (what every client has to receive)."""
     total = 0
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        with cur.copy(f"COPY {TABLE} TO STDOUT (FORMAT binary)") as copy:
-            for chunk in copy:
-                total += len(chunk)
+    with (
+        psycopg.connect(url) as conn,
+        conn.cursor() as cur,
+        cur.copy(f"COPY {TABLE} TO STDOUT (FORMAT binary)") as copy,
+    ):
+        for chunk in copy:
+            total += len(chunk)
     return total / 1e6
 
 
@@ -91,7 +94,10 @@ def main() -> None:
         job = Path(tmp) / "job.yaml"
         job.write_text(JOB.format(url=args.url, table=TABLE, out=Path(tmp) / "out.parquet"))
         contenders = [
-            Contender("dativo-pkg (python postgres)", [str(bindir / "dativo-pkg"), "run", "--quiet", str(job)]),
+            Contender(
+                "dativo-pkg (python postgres)",
+                [str(bindir / "dativo-pkg"), "run", "--quiet", str(job)],
+            ),
             Contender(
                 "server COPY to /dev/null",
                 [sys.executable, "-c", SERVER_COPY, args.url],
@@ -102,13 +108,19 @@ def main() -> None:
                 1,
                 Contender(
                     "psql COPY binary",
-                    ["sh", "-c", f'{psql} "$0" -qc "COPY {TABLE} TO STDOUT (FORMAT binary)" > /dev/null', args.url],
+                    [
+                        "sh",
+                        "-c",
+                        f'{psql} "$0" -qc "COPY {TABLE} TO STDOUT (FORMAT binary)" > /dev/null',
+                        args.url,
+                    ],
                 ),
             )
         results = measure(contenders, args.repeat, console)
     print_table(
         Console(),
-        f"PostgreSQL -> Parquet, {args.rows:,} rows ({mbytes:,.0f} MB binary COPY), median of {args.repeat}",
+        f"PostgreSQL -> Parquet, {args.rows:,} rows ({mbytes:,.0f} MB binary COPY), "
+        f"median of {args.repeat}",
         results,
         baseline=results[-1].name,
         rows=args.rows,

@@ -37,6 +37,7 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
+
 TEST_PLUGINS = Path(__file__).parent / "runtime" / "testplugins"
 
 ENTRY_POINTS = """\

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,9 @@ def check(job_file: Path, as_json: bool) -> None:
     """Validate JOB_FILE and check that its source and target are reachable."""
     result = run_command.check(run_command.RunSettings(job_file=job_file))
     if as_json:
-        _print_json({"job": result.job, "source": result.source, "target": result.target, "ok": True})
+        _print_json(
+            {"job": result.job, "source": result.source, "target": result.target, "ok": True}
+        )
     else:
         stdout.print(f"job {result.job}: {result.source} → {result.target}: ok")
 
@@ -100,7 +103,9 @@ def plugins(kind: str | None, as_json: bool) -> None:
         return
     table = Table("kind", "connector", "distribution", "version", "language", "API")
     for r in records:
-        table.add_row(r["kind"], r["connector"], r["distribution"], r["version"], r["language"], r["api"])
+        table.add_row(
+            r["kind"], r["connector"], r["distribution"], r["version"], r["language"], r["api"]
+        )
     stdout.print(table)
 
 
@@ -110,23 +115,26 @@ def manifest_schema() -> None:
     _print_json(Manifest.model_json_schema())
 
 
+def _interrupted(cause: BaseException | None) -> None:
+    signum = cause.signum if isinstance(cause, run_command.Cancelled) else signal.SIGINT
+    how = f"cancelled by {signal.Signals(signum).name}"
+    stderr.print(f"[red]{how}[/red]: the writer aborted, nothing was committed")
+    sys.exit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map errors to messages and exit codes."""
     try:
         cli.main(args=argv, prog_name="dativo-pkg", standalone_mode=False)
-    except run_command.Cancelled as exc:
-        stderr.print(f"[red]cancelled[/red] by {exc}: the writer aborted, nothing was committed")
-        sys.exit(128 + exc.signum)
-    except KeyboardInterrupt:
-        stderr.print("[red]interrupted[/red]: the writer aborted, nothing was committed")
-        sys.exit(130)
-    except click.exceptions.Abort:
-        sys.exit(130)
+    except click.exceptions.Abort as exc:  # click turns Ctrl-C and SIGTERM into Abort
+        _interrupted(exc.__context__)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except DativoError as exc:
-        stderr.print(f"[bold red]error:[/bold red] {redact(exc.message)}", highlight=False, markup=True)
+        stderr.print(
+            f"[bold red]error:[/bold red] {redact(exc.message)}", highlight=False, markup=True
+        )
         if exc.hint:
             stderr.print(f"  [bold]hint:[/bold] {redact(exc.hint)}", highlight=False)
         log.debug("traceback", exc_info=True)

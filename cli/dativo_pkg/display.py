@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -46,9 +48,7 @@ class LiveProgress:
         self._bytes += nbytes
         elapsed = self._progress.tasks[0].elapsed or 0.0
         rate = f"{self._rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""
-        self._progress.update(
-            self._task, rows=self._rows, size=human_bytes(self._bytes), rate=rate
-        )
+        self._progress.update(self._task, rows=self._rows, size=human_bytes(self._bytes), rate=rate)
 
     def __enter__(self) -> Self:
         self._progress.start()
@@ -63,16 +63,32 @@ class LiveProgress:
         self._progress.stop()
 
 
+MAX_FILES_SHOWN = 5
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def render_summary(summary: RunSummary) -> Table:
-    table = Table(title=f"job {summary.job}: {summary.source} → {summary.target}", show_header=False)
+    table = Table(
+        title=f"job {summary.job}: {summary.source} → {summary.target}", show_header=False
+    )
     table.add_column(style="bold")
-    table.add_column(justify="right")
+    table.add_column(justify="right", overflow="fold")
     table.add_row("rows", f"{summary.rows:,}")
     table.add_row("bytes (Arrow)", human_bytes(summary.bytes))
     table.add_row("seconds", f"{summary.seconds:.2f}")
     table.add_row("rows/s", f"{summary.rows_per_second:,.0f}")
-    for path in summary.files:
-        table.add_row("output", path)
+    files = [_relative(path) for path in summary.files]
+    if len(files) > MAX_FILES_SHOWN:
+        table.add_row("output", f"{len(files)} files under {os.path.commonpath(files)}")
+    else:
+        for path in files:
+            table.add_row("output", path)
     if summary.state:
         table.add_row("state", f"{summary.state['cursor_field']} = {summary.state['value']}")
     return table

@@ -164,7 +164,9 @@ def load_job(path: Path, environ: Mapping[str, str] | None = None) -> LoadedJob:
     except yaml.MarkedYAMLError as exc:
         hint = None
         if "${" in text:
-            hint = 'inside {...} or [...], quote values that hold ${VAR}: {password: "${PGPASSWORD}"}'
+            hint = (
+                'inside {...} or [...], quote values that hold ${VAR}: {password: "${PGPASSWORD}"}'
+            )
         raise JobFileError(
             f"{_where(path, exc.problem_mark)}: invalid YAML: {exc.problem}", hint=hint
         ) from exc

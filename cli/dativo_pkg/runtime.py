@@ -255,7 +255,9 @@ class _Run:
         try:
             self.writer.abort()
         except Exception:
-            log.exception("%s failed to abort; its staging area may need cleaning", self.target_name)
+            log.exception(
+                "%s failed to abort; its staging area may need cleaning", self.target_name
+            )
 
 
 def _commit_id(job_name: str, state: CursorState | None) -> str:

@@ -140,10 +140,10 @@ class _Plugin(ABC, Generic[ConfigT]):
         config = validate_config(cls.config_model, raw, what=name or cls.__name__)
         return cls(config)  # type: ignore[arg-type]
 
-    def check(self) -> None:  # noqa: B027 - optional hook
+    def check(self) -> None:
         """Check the connection; raise SourceUnreachable with a hint if it fails."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections and files. Called exactly once, also after errors."""
 
     def __enter__(self) -> Self:

@@ -14,7 +14,9 @@ import yaml
 pytestmark = pytest.mark.usefixtures("with_test_plugins")
 
 
-def dativo(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def dativo(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dativo_pkg", *args],
         cwd=cwd,
@@ -59,9 +61,24 @@ def test_run_prints_a_human_summary(tmp_path: Path) -> None:
     ("source", "target", "code", "message"),
     [
         ({"plugin": "nope"}, {"plugin": "memory"}, 2, "no reader named 'nope' is installed"),
-        ({"plugin": "seq", "config": {"rows": "x"}}, {"plugin": "memory", "config": {"path": "l"}}, 2, "rows: Input should be a valid integer"),
-        ({"plugin": "seq", "config": {"fail_at_batch": 1}}, {"plugin": "memory", "config": {"path": "l"}}, 5, "the source went away"),
-        ({"plugin": "seq", "config": {"crash_at_batch": 1}}, {"plugin": "memory", "config": {"path": "l"}}, 5, "ZeroDivisionError"),
+        (
+            {"plugin": "seq", "config": {"rows": "x"}},
+            {"plugin": "memory", "config": {"path": "l"}},
+            2,
+            "rows: Input should be a valid integer",
+        ),
+        (
+            {"plugin": "seq", "config": {"fail_at_batch": 1}},
+            {"plugin": "memory", "config": {"path": "l"}},
+            5,
+            "the source went away",
+        ),
+        (
+            {"plugin": "seq", "config": {"crash_at_batch": 1}},
+            {"plugin": "memory", "config": {"path": "l"}},
+            5,
+            "ZeroDivisionError",
+        ),
     ],
 )
 def test_failures_have_one_clear_message_and_exit_code(
@@ -75,7 +92,9 @@ def test_failures_have_one_clear_message_and_exit_code(
 
 
 def test_unknown_plugin_lists_the_installed_ones(tmp_path: Path) -> None:
-    result = dativo("run", str(job(tmp_path, {"plugin": "nope"}, {"plugin": "memory"})), cwd=tmp_path)
+    result = dativo(
+        "run", str(job(tmp_path, {"plugin": "nope"}, {"plugin": "memory"})), cwd=tmp_path
+    )
     assert "installed readers: csv, parquet, postgres, rest, seq, toonew" in result.stderr
 
 

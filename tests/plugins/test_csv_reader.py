@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+
 from dativo_pkg.errors import ConfigError, DataError, SourceUnreachable
 from dativo_pkg.plugins.csv_reader import CsvReader, parse_arrow_type
 

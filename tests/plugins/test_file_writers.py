@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from dativo_pkg.errors import ConfigError, PluginError
 from dativo_pkg.plugins._filewriter import FileWriter
 from dativo_pkg.plugins.csv_reader import CsvReader

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from dativo_pkg.errors import ConfigError, DataError, SourceUnreachable
 from dativo_pkg.plugins.parquet_reader import ParquetReader
 

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pyarrow as pa
 import pytest
+
 from dativo_pkg.errors import ConfigError, DataError, SourceUnreachable
 from dativo_pkg.plugins._pagination import lookup
 from dativo_pkg.plugins.rest_reader import RestReader

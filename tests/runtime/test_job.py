@@ -89,7 +89,8 @@ def test_a_dativo_ingest_job_loads_with_its_extra_keys(tmp_path: Path) -> None:
             "orders.yaml:3:16: source.incremental.cursor_field: Field required",
         ),
         (
-            "source:\n  plugin: csv\n  config:\n    url: ${NOT_SET_ANYWHERE}\ntarget: {plugin: csv}\n",
+            "source:\n  plugin: csv\n  config:\n    url: ${NOT_SET_ANYWHERE}\n"
+            "target: {plugin: csv}\n",
             "orders.yaml:4:10: environment variable NOT_SET_ANYWHERE is not set",
         ),
         (
@@ -107,5 +108,5 @@ def test_bad_job_files_name_the_place_and_the_problem(
 
 
 def test_a_missing_job_file_says_so(tmp_path: Path) -> None:
-    with pytest.raises(JobFileError, match="cannot read job file .*nope.yaml"):
+    with pytest.raises(JobFileError, match=r"cannot read job file .*nope\.yaml"):
         load_job(tmp_path / "nope.yaml")

@@ -104,9 +104,7 @@ def test_bad_config_is_refused_naming_the_field(tmp_path: Path) -> None:
 
 
 def test_an_incompatible_plugin_is_refused(tmp_path: Path) -> None:
-    job = write_job(
-        tmp_path, {"plugin": "toonew"}, {"plugin": "memory", "config": {"path": "x"}}
-    )
+    job = write_job(tmp_path, {"plugin": "toonew"}, {"plugin": "memory", "config": {"path": "x"}})
     with pytest.raises(CompatibilityError, match="supports plugin API >=2"):
         run_job(load_job(job))
 

@@ -28,7 +28,9 @@ UTC = dt.UTC
         (Decimal("1234.56"), pa.decimal128(10, 2)),
     ],
 )
-def test_cursor_values_survive_the_file(tmp_path: Path, value: object, arrow_type: pa.DataType) -> None:
+def test_cursor_values_survive_the_file(
+    tmp_path: Path, value: object, arrow_type: pa.DataType
+) -> None:
     state = CursorState.from_scalar("c", pa.scalar(value, type=arrow_type))
     store = StateStore(tmp_path / "s.json")
     store.promote(PendingCommit("id", state))
@@ -51,7 +53,12 @@ def test_pending_is_separate_until_promoted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", ["{not json", '{"cursor_field": "c"}', '{"cursor_field": "c", "value": "x", "arrow_type": "int64"}']
+    "content",
+    [
+        "{not json",
+        '{"cursor_field": "c"}',
+        '{"cursor_field": "c", "value": "x", "arrow_type": "int64"}',
+    ],
 )
 def test_a_damaged_state_file_is_an_error_with_a_way_out(tmp_path: Path, content: str) -> None:
     path = tmp_path / "s.json"

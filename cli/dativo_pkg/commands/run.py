@@ -16,7 +16,7 @@ from dativo_pkg.runtime import RunObserver, RunSummary, build_reader, build_writ
 __all__ = ["Cancelled", "CheckResult", "RunSettings", "check", "run"]
 
 
-class Cancelled(KeyboardInterrupt):  # noqa: N818 - it is an interruption, like its base
+class Cancelled(KeyboardInterrupt):
     """The run was stopped by a signal; the writer has been told to abort."""
 
     def __init__(self, signum: int) -> None:
@@ -55,9 +55,7 @@ def check(settings: RunSettings) -> CheckResult:
     with build_reader(loaded) as reader, build_writer(loaded) as writer:
         reader.check()
         writer.check()
-    return CheckResult(
-        loaded.name, loaded.job.source.display_name, loaded.job.target.display_name
-    )
+    return CheckResult(loaded.name, loaded.job.source.display_name, loaded.job.target.display_name)
 
 
 @contextmanager

@@ -176,12 +176,12 @@ class ColumnPlan:
 
 
 def _binary_from_hex(hexes: pa.Array) -> pa.Array:
-    """Decode a string array of hex digits into binary, in one call for the whole array.
+    """Decode an array of hex digits into binary, in one call for the whole array.
 
     The hex text of all values is contiguous in the array's data buffer, so
     it is decoded at once and every offset is halved.
     """
-    hexes = hexes.cast(pa.large_string())
+    hexes = hexes.cast(pa.large_binary())
     if hexes.offset:
         hexes = pa.concat_arrays([hexes])  # a fresh copy starts at offset 0
     validity, offsets_buf, data_buf = hexes.buffers()
@@ -228,7 +228,7 @@ _PLANS: dict[str, ColumnPlan] = {
     "uuid": _TEXT,
     "json": _TEXT,
     "jsonb": _TEXT,
-    "bytea": ColumnPlan(pa.binary(), "encode({0}, 'hex')", pa.string(), _binary_from_hex),
+    "bytea": ColumnPlan(pa.binary(), "encode({0}, 'hex')", pa.binary(), _binary_from_hex),
     "date": ColumnPlan(pa.date32(), "({0} - DATE '1970-01-01')", pa.int32()),
     "time": ColumnPlan(pa.time64("us")),
     "timestamp": ColumnPlan(pa.timestamp("us")),
@@ -309,7 +309,8 @@ def _bytea_hex(values: pa.Array) -> pa.Array:
         [validity, doubled.buffers()[1], pa.py_buffer(hexed)],
         null_count=values.null_count,
     )
-    return pc.binary_join_element_wise("\\x", hexes, "")
+    prefix, nothing = pa.scalar("\\x", pa.large_string()), pa.scalar("", pa.large_string())
+    return pc.binary_join_element_wise(prefix, hexes, nothing)
 
 
 def _seconds_text(nanos: int) -> str:
@@ -543,6 +544,11 @@ _SQLSTATE_ERRORS: dict[str, tuple[type[DativoError], str, str]] = {
         ConfigError,
         "{subject} tries to write, but the reader runs read-only: {detail}",
         "read with a SELECT",
+    ),
+    "0A": (
+        ConfigError,
+        "{subject} uses what PostgreSQL does not support here: {detail}",
+        "rewrite the SQL",
     ),
     "42": (ConfigError, "{subject} is not valid SQL here: {detail}", "fix the SQL"),
     "22": (DataError, "{subject}: a value failed: {detail}", "fix or filter the value"),

@@ -19,11 +19,14 @@ How it reads
    multi-threaded) with an explicit column type per column. Memory is about
    one batch.
 
-Why COPY and CSV: measured on 1M rows of (int8, float8, bool, text, date) on
-a 2-core machine, a named binary cursor with ``fetchmany`` and
-``pa.array`` per column reads 290k-380k rows/s; this path reads 440k-620k
-rows/s, and its cost per extra column is C++ parsing, not Python objects.
-What is left is psycopg's per-row COPY message handling and the server.
+Why COPY and CSV, and libpq directly: measured on 1M rows of (int8, float8,
+bool, text, date), 2 cores shared with the server, a named binary cursor
+with ``fetchmany`` and ``pa.array`` per column reads 290k-380k rows/s;
+psycopg's ``cursor.copy()`` feeding the same CSV parsing 320k-620k rows/s
+(its per-row Python machinery is the bottleneck); reading the COPY messages
+straight from psycopg's libpq layer (``_copy_out``) 0.94M-1.45M rows/s,
+about as fast as ``psql`` receives the same COPY. Each extra column costs
+C++ parsing, not Python objects.
 
 Incremental reads are pushed down (``filters_incremental``): rows with
 ``cursor > after`` only, ordered by the cursor so that a state taken after
@@ -41,8 +44,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-import select
-from collections.abc import Iterator
+import selectors
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
@@ -148,7 +151,7 @@ class PostgresReader(Reader[PostgresReaderConfig]):
         super().__init__(config)
         self._conn: psycopg.Connection[Any] | None = None
         self._columns: list[_Column] | None = None
-        self._stream: Iterator[pa.RecordBatch] | None = None
+        self._stream: Generator[pa.RecordBatch, None, None] | None = None
 
     def check(self) -> None:
         """Connect and describe the source."""
@@ -164,7 +167,7 @@ class PostgresReader(Reader[PostgresReaderConfig]):
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None and hasattr(stream, "close"):
+        if stream is not None:
             with contextlib.suppress(Exception):  # ends a COPY in progress
                 stream.close()
         conn, self._conn = self._conn, None
@@ -247,7 +250,7 @@ class PostgresReader(Reader[PostgresReaderConfig]):
 
     # -- the read ------------------------------------------------------------------
 
-    def _batches(self, statement: sql.Composed) -> Iterator[pa.RecordBatch]:
+    def _batches(self, statement: sql.Composed) -> Generator[pa.RecordBatch, None, None]:
         decode = _Decoder(self._describe(), self.schema(), self._subject)
         conn = self._connection()
         finished = False
@@ -281,52 +284,55 @@ def _copy_out(pgconn: PGconn, query: bytes, rows_per_chunk: int) -> Iterator[tup
     This talks to libpq through psycopg's documented ``pgconn`` layer instead
     of ``cursor.copy()``: psycopg's Copy object runs a generator and a wait
     loop for every row, which took twice the CPU of this loop (measured), and
-    per-row cost is what bounds this reader. Waiting happens in ``select``,
+    per-row cost is what bounds this reader. Waiting happens in a selector,
     so other threads keep running. PostgreSQL sends one COPY message per row.
     """
-    pgconn.send_query(query)
-    while pgconn.flush():  # the connection is non-blocking: the query may go out in parts
-        select.select([], [pgconn.socket], [])
-    started = _next_result(pgconn)
-    if started is None or started.status != ExecStatus.COPY_OUT:
-        _drain(pgconn, started)  # raises the server's error
-        raise _ServerError("", "the server did not start the COPY")
-    chunk, rows = bytearray(), 0
-    read = pgconn.get_copy_data
-    while True:
-        size, row = read(1)  # 1: do not block; 0 means "nothing received yet"
-        if size > 0:
-            chunk += row
-            rows += 1
-            if rows == rows_per_chunk:
-                yield chunk, rows
-                chunk, rows = bytearray(), 0
-        elif size == 0:
-            select.select([pgconn.socket], [], [])
-            pgconn.consume_input()
-        else:  # -1: the COPY is over; its outcome is in the results that follow
-            break
-    _drain(pgconn, _next_result(pgconn))
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, selectors.EVENT_WRITE)
+        pgconn.send_query(query)
+        while pgconn.flush():  # the connection is non-blocking: the query may go out in parts
+            selector.select()
+        selector.modify(pgconn.socket, selectors.EVENT_READ)
+        started = _next_result(pgconn, selector)
+        if started is None or started.status != ExecStatus.COPY_OUT:
+            _drain(pgconn, selector, started)  # raises the server's error
+            raise _ServerError("", "the server did not start the COPY")
+        chunk, rows = bytearray(), 0
+        read = pgconn.get_copy_data
+        while True:
+            size, row = read(1)  # 1: do not block; 0 means "nothing received yet"
+            if size > 0:
+                chunk += row
+                rows += 1
+                if rows == rows_per_chunk:
+                    yield chunk, rows
+                    chunk, rows = bytearray(), 0
+            elif size == 0:
+                selector.select()
+                pgconn.consume_input()
+            else:  # -1: the COPY is over; its outcome is in the results that follow
+                break
+        _drain(pgconn, selector, _next_result(pgconn, selector))
     if rows:
         yield chunk, rows
 
 
-def _next_result(pgconn: PGconn) -> PGresult | None:
-    """The next result, waiting in ``select`` (``get_result`` would block holding the GIL)."""
+def _next_result(pgconn: PGconn, selector: selectors.BaseSelector) -> PGresult | None:
+    """The next result, waiting in the selector (``get_result`` would block holding the GIL)."""
     pgconn.consume_input()
     while pgconn.is_busy():
-        select.select([pgconn.socket], [], [])
+        selector.select()
         pgconn.consume_input()
     return pgconn.get_result()
 
 
-def _drain(pgconn: PGconn, result: PGresult | None) -> None:
+def _drain(pgconn: PGconn, selector: selectors.BaseSelector, result: PGresult | None) -> None:
     """Read the remaining results; raise _ServerError if any of them is an error."""
     error: PGresult | None = None
     while result is not None:
         if result.status == ExecStatus.FATAL_ERROR and error is None:
             error = result
-        result = _next_result(pgconn)
+        result = _next_result(pgconn, selector)
     if error is not None:
         sqlstate = error.error_field(DiagnosticField.SQLSTATE) or b""
         detail = error.error_field(DiagnosticField.MESSAGE_PRIMARY) or b"unknown error"
