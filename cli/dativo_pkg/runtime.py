@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -148,7 +148,9 @@ class _Run:
         started = time.perf_counter()
         try:
             source = _guarded(self.source_name, self.reader.read, incremental)
-            batches = _guarded_iter(self.source_name, iter_batches(source))
+            batches: Generator[pa.RecordBatch] | _ReadAhead = _guarded_iter(
+                self.source_name, iter_batches(source)
+            )
             if self.reader.read_ahead:
                 batches = _ReadAhead(batches)
             with closing(batches):
@@ -289,7 +291,7 @@ def _guarded(name: str, call: Callable[..., T], *args: Any) -> T:
         return call(*args)
 
 
-def _guarded_iter(name: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _guarded_iter(name: str, batches: Iterator[pa.RecordBatch]) -> Generator[pa.RecordBatch]:
     while True:
         with _blame(name):
             batch = next(batches, None)

@@ -305,7 +305,10 @@ plugin = ExecutableWriter.create(Path(sys.argv[1]), spec, config)
 schema = pa.schema([("id", pa.int64()), ("name", pa.string())])
 plugin.open(schema, WriteContext(job_name="orders", commit_id="c1"))
 plugin.write(pa.record_batch([pa.array([1]), pa.array(["a"])], schema=schema))
+deadline = time.monotonic() + 60  # a hang guard, not a speed requirement
 while not Path(sys.argv[4]).exists():  # the program has started and read its config
+    if time.monotonic() > deadline:
+        sys.exit("the plugin program never wrote its probe")
     time.sleep(0.01)
 os.kill(os.getpid(), signal.SIGKILL)
 """
@@ -315,7 +318,8 @@ def test_a_runtime_killed_before_commit_leaves_nothing(program: Path, tmp_path: 
     out, probe = tmp_path / "out", tmp_path / "probe.json"
     out.mkdir()
     argv = [program, WRITER_SPEC.model_dump_json(), out, probe]
-    died = subprocess.run([sys.executable, "-c", RUNTIME_THAT_DIES, *map(str, argv)], check=False)
+    runtime = [sys.executable, "-c", RUNTIME_THAT_DIES, *map(str, argv)]
+    died = subprocess.run(runtime, check=False, timeout=120)
     assert died.returncode == -signal.SIGKILL
     pid = json.loads(probe.read_text())["pid"]
     deadline = time.monotonic() + 60  # a hang guard, not a speed requirement

@@ -29,12 +29,13 @@ Reader commands (stdin is ``/dev/null``)
     ``EXE read --config F [--state S]``
         Write an Arrow IPC stream of record batches to stdout, all with the
         schema ``schema`` reports, then exit 0. ``S`` (given on incremental
-        runs, passed like the config) is a JSON file ``{"cursor_field": NAME, "after": VALUE}``: only
-        rows whose ``cursor_field`` is greater than ``after`` are wanted.
-        ``after`` is ``null`` on the first run; dates and datetimes are ISO
-        strings. Honouring it is an optimisation: the runtime drops older
-        rows itself. Write batches as they are produced; the runtime reads
-        the stream incrementally, so memory stays bounded on both sides.
+        runs, passed like the config) is a JSON file ``{"cursor_field": NAME,
+        "after": VALUE}``: only rows whose ``cursor_field`` is greater than
+        ``after`` are wanted. ``after`` is ``null`` on the first run; dates
+        and datetimes are ISO strings. Honouring it is an optimisation: the
+        runtime drops older rows itself. Write batches as they are produced;
+        the runtime reads the stream incrementally, so memory stays bounded
+        on both sides.
     ``EXE check --config F``
         Exit 0 if the source is reachable; otherwise exit non-zero with the
         reason on stderr (reported as "source unreachable").
@@ -146,6 +147,8 @@ COMMIT_TRAILER = b"COMMIT\n"
 GRACE_SECONDS = 5.0
 #: How many of the last stderr lines an error message quotes.
 STDERR_TAIL_LINES = 10
+#: How many of the last stdout lines are kept to find a result line in.
+STDOUT_KEPT_LINES = 10
 #: Longer lines are split: a line never makes the runtime buffer without bound.
 MAX_LINE_BYTES = 64 * 1024
 
@@ -350,7 +353,7 @@ class _Child:
         self.connector = connector
         self.log = logging.getLogger(f"dativo.plugin.{connector}")
         self.stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-        self.stdout_lines: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+        self.stdout_lines: deque[str] = deque(maxlen=STDOUT_KEPT_LINES)
         self._stdout = stdout
         try:
             self.process = subprocess.Popen(

@@ -317,6 +317,9 @@ def _declared_schema(declared: Any) -> pa.Schema | None:
 # --- reader --------------------------------------------------------------------------------
 
 
+_END = object()
+
+
 class _Extraction:
     """The lists an ``extract()`` call yields, numbered from 1, empty ones skipped."""
 
@@ -343,8 +346,8 @@ class _Extraction:
     def _next(self) -> tuple[int, list[Any]] | None:
         while True:
             with _blame(f"{self._owner}.extract()"):
-                records = next(self._batches, None)
-            if records is None:
+                records = next(self._batches, _END)
+            if records is _END:
                 return None
             self._number += 1
             if not isinstance(records, list | tuple):

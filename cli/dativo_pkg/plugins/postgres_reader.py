@@ -58,15 +58,14 @@ from psycopg.pq.abc import PGconn, PGresult
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from dativo_pkg.errors import ConfigError, DataError
-from dativo_pkg.plugins._pgtypes import (
-    ColumnPlan,
+from dativo_pkg.plugins._pgconn import (
     TableName,
     check_url,
     connect,
-    plan_column,
     sqlstate_error,
     translate_error,
 )
+from dativo_pkg.plugins._pgtypes import ColumnPlan, plan_column
 from dativo_pkg.sdk import Incremental, PluginConfig, Reader
 
 __all__ = ["PostgresReader", "PostgresReaderConfig"]

@@ -61,15 +61,8 @@ from psycopg import sql
 from pydantic import Field, SecretStr, field_validator
 
 from dativo_pkg.errors import ConfigError, DataError, DativoError, PluginError
-from dativo_pkg.plugins._pgtypes import (
-    PgColumnType,
-    TableName,
-    check_url,
-    connect,
-    csv_text_column,
-    pg_column_type,
-    translate_error,
-)
+from dativo_pkg.plugins._pgconn import TableName, check_url, connect, translate_error
+from dativo_pkg.plugins._pgtypes import PgColumnType, csv_text_column, pg_column_type
 from dativo_pkg.sdk import CommitResult, PluginConfig, WriteContext, Writer
 
 __all__ = ["PostgresWriter", "PostgresWriterConfig"]

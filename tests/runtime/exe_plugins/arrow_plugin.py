@@ -42,13 +42,13 @@ def parse_args() -> argparse.Namespace:
 
 def probe(config: dict[str, Any], args: argparse.Namespace) -> None:
     """Record argv as the kernel sees it, and what the config file is."""
-    config = os.stat(args.config)
+    info = os.stat(args.config)
     report = {
         "pid": os.getpid(),
         "cmdline": Path("/proc/self/cmdline").read_bytes().decode().rstrip("\0").split("\0"),
         "config_path": args.config,
-        "config_mode": stat.S_IMODE(config.st_mode),
-        "config_links": config.st_nlink,  # 0: no name on disk
+        "config_mode": stat.S_IMODE(info.st_mode),
+        "config_links": info.st_nlink,  # 0: no name on disk
         "state": json.loads(Path(args.state).read_text()) if args.state else None,
         "job": args.job,
     }
