@@ -132,3 +132,55 @@ def test_bad_job_file_exit_code(tmp_path: Path) -> None:
     result = dativo("run", "bad.yaml", cwd=tmp_path)
     assert result.returncode == 2
     assert "bad.yaml:2:1: invalid YAML" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "source_extra", "code", "message"),
+    [
+        (None, {}, 4, "CSV file not found"),
+        ("id,name\n1,a\n2,b,extra\n3,c\n", {}, 6, "row 3"),
+        ("id,amount\n1,2.5\n2,lots\n", {"column_types": {"amount": "float64"}}, 6, "row 3"),
+    ],
+)
+def test_builtin_source_failures_exit_with_their_code_and_write_nothing(
+    tmp_path: Path, csv_text: str | None, source_extra: dict[str, object], code: int, message: str
+) -> None:
+    if csv_text is not None:
+        (tmp_path / "in.csv").write_text(csv_text)
+    path = job(
+        tmp_path,
+        {"plugin": "csv", "config": {"path": "in.csv", **source_extra}},
+        {"plugin": "parquet", "config": {"path": "out"}},
+    )
+    result = dativo("run", str(path), cwd=tmp_path)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    out = tmp_path / "out"
+    assert not out.exists() or not any(p for p in out.rglob("*") if p.is_file())
+
+
+def test_malformed_rows_can_be_skipped_and_counted(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("id,name\n1,a\n2,b,extra\n3,c\n")
+    path = job(
+        tmp_path,
+        {"plugin": "csv", "config": {"path": "in.csv", "on_error": "skip"}},
+        {"plugin": "csv", "config": {"path": "out.csv"}},
+    )
+    result = dativo("run", "--json", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 2
+    assert "skipped 1 malformed rows" in result.stderr
+    assert (tmp_path / "out.csv").read_text().splitlines() == ['"id","name"', '1,"a"', '3,"c"']
+
+
+def test_an_unreachable_database_exits_4_without_the_password(tmp_path: Path) -> None:
+    path = tmp_path / "job.yaml"
+    path.write_text(
+        "source:\n  plugin: postgres\n  config:\n"
+        "    url: postgresql://app:${DB_PASSWORD}@127.0.0.1:9/app\n    table: orders\n"
+        "target: {plugin: parquet, config: {path: out.parquet}}\n"
+    )
+    result = dativo("run", str(path), cwd=tmp_path, env={"DB_PASSWORD": "pa55word-xyz"})
+    assert result.returncode == 4, result.stderr
+    assert "pa55word-xyz" not in result.stderr
+    assert not (tmp_path / "out.parquet").exists()
