@@ -2,7 +2,7 @@
 
     python bench/csv_to_parquet.py --size-mb 1100 --repeat 3
 
-Both contenders read the same file with ``pyarrow.csv.open_csv`` (8 MiB
+Both contenders read the same file with ``pyarrow.csv.open_csv`` (4 MiB
 blocks, threads on) and write each batch to a snappy ``ParquetWriter``; the
 runtime adds discovery, config validation, the job file, atomic commit
 (temp file + fsync + rename) and its accounting. Goal: time ratio <= 1.10
@@ -23,7 +23,7 @@ from _harness import Contender, measure, print_table, save
 from rich.console import Console
 
 HERE = Path(__file__).parent
-BLOCK_MB = 8  # the csv reader's default
+BLOCK_MB = 4  # the csv reader's default
 
 PYARROW_DIRECT = """
 import sys, pyarrow.csv as pacsv, pyarrow.parquet as pq

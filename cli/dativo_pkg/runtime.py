@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -26,8 +26,9 @@ from typing import Any, Protocol, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dativo_pkg._internal.blame import blame
 from dativo_pkg.discovery import find_plugin
-from dativo_pkg.errors import ConfigError, DativoError, PluginCrashed, PluginError
+from dativo_pkg.errors import ConfigError, PluginError
 from dativo_pkg.job import LoadedJob
 from dativo_pkg.sdk import Incremental, Reader, WriteContext, Writer, iter_batches
 from dativo_pkg.state import CursorState, PendingCommit, StateStore
@@ -287,13 +288,13 @@ def _close_quietly(name: str, close: Callable[[], None]) -> None:
 
 def _guarded(name: str, call: Callable[..., T], *args: Any) -> T:
     """Call a plugin hook; anything but a DativoError becomes PluginCrashed."""
-    with _blame(name):
+    with blame(name):
         return call(*args)
 
 
 def _guarded_iter(name: str, batches: Iterator[pa.RecordBatch]) -> Generator[pa.RecordBatch]:
     while True:
-        with _blame(name):
+        with blame(name):
             batch = next(batches, None)
         if batch is None:
             return
@@ -349,16 +350,3 @@ class _ReadAhead(Iterator[pa.RecordBatch]):
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
-
-
-@contextmanager
-def _blame(name: str) -> Iterator[None]:
-    try:
-        yield
-    except DativoError:
-        raise
-    except Exception as exc:
-        raise PluginCrashed(
-            f"{name} failed: {type(exc).__name__}: {exc}",
-            hint="this is a bug in the plugin; run with -v for its traceback",
-        ) from exc

@@ -205,7 +205,7 @@ def test_unconvertible_records_are_data_errors_naming_batch_and_record(
 @pytest.mark.parametrize(
     ("cls", "error", "message"),
     [
-        ("FlakyReader", PluginCrashed, "FlakyReader.extract() raised RuntimeError: upstream API"),
+        ("FlakyReader", PluginCrashed, "FlakyReader.extract() failed: RuntimeError: upstream API"),
         ("DictYieldingReader", PluginError, "yielded a dict as batch 1; it must yield lists"),
     ],
 )
@@ -362,8 +362,8 @@ def test_big_batches_reach_write_batch_in_chunks(
 @pytest.mark.parametrize(
     ("cls", "message"),
     [
-        ("FailingWriter", "FailingWriter.write_batch() raised OSError: No space left on device"),
-        ("FailingCommitWriter", "FailingCommitWriter.commit_files() raised ConnectionError"),
+        ("FailingWriter", "FailingWriter.write_batch() failed: OSError: No space left on device"),
+        ("FailingCommitWriter", "FailingCommitWriter.commit_files() failed: ConnectionError"),
     ],
 )
 def test_a_failing_writer_leaves_nothing_in_output_base(

@@ -549,7 +549,25 @@ def _prepare(executable: Path, spec: PluginSpec, raw: Mapping[str, Any]) -> _Pro
     return _Program(executable, spec, values)
 
 
-class ExecutableReader(Reader[ExecutableConfig]):
+class _ProgramPlugin:
+    """How both wrappers are built: from a manifest entry, never from a config alone."""
+
+    @classmethod
+    def create(cls, executable: Path, spec: PluginSpec, raw_config: Mapping[str, Any]) -> Self:
+        """Validate ``raw_config`` against the manifest's schema and wrap ``executable``."""
+        program = _prepare(executable, spec, raw_config)
+        # The constructor is the subclass's: (config, *, program).
+        return cls(ExecutableConfig(values=program.values), program=program)  # type: ignore[call-arg]
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any], *, name: str | None = None) -> Self:
+        raise CompatibilityError(
+            f"{name or cls.__name__} runs a program and is built from its manifest",
+            hint=f"use {cls.__name__}.create(executable, spec, config)",
+        )
+
+
+class ExecutableReader(_ProgramPlugin, Reader[ExecutableConfig]):
     """A reader implemented by a program that writes Arrow IPC streams to stdout."""
 
     config_model = ExecutableConfig
@@ -559,19 +577,6 @@ class ExecutableReader(Reader[ExecutableConfig]):
         self._program = program
         self._schema: pa.Schema | None = None
         self._reads: list[Generator[pa.RecordBatch, None, None]] = []
-
-    @classmethod
-    def create(cls, executable: Path, spec: PluginSpec, raw_config: Mapping[str, Any]) -> Self:
-        """Validate ``raw_config`` against the manifest's schema and wrap ``executable``."""
-        program = _prepare(executable, spec, raw_config)
-        return cls(ExecutableConfig(values=program.values), program=program)
-
-    @classmethod
-    def from_config(cls, raw: Mapping[str, Any], *, name: str | None = None) -> Self:
-        raise CompatibilityError(
-            f"{name or cls.__name__} runs a program and is built from its manifest",
-            hint="use ExecutableReader.create(executable, spec, config)",
-        )
 
     def check(self) -> None:
         with self._program.run("check") as child:
@@ -630,7 +635,7 @@ def _stream_schema(child: _Child) -> pa.Schema:
     return schema
 
 
-class ExecutableWriter(Writer[ExecutableConfig]):
+class ExecutableWriter(_ProgramPlugin, Writer[ExecutableConfig]):
     """A writer implemented by a program that reads an Arrow IPC stream on stdin."""
 
     config_model = ExecutableConfig
@@ -641,19 +646,6 @@ class ExecutableWriter(Writer[ExecutableConfig]):
         self._session = contextlib.ExitStack()
         self._child: _Child | None = None
         self._sink: pa.ipc.RecordBatchStreamWriter | None = None
-
-    @classmethod
-    def create(cls, executable: Path, spec: PluginSpec, raw_config: Mapping[str, Any]) -> Self:
-        """Validate ``raw_config`` against the manifest's schema and wrap ``executable``."""
-        program = _prepare(executable, spec, raw_config)
-        return cls(ExecutableConfig(values=program.values), program=program)
-
-    @classmethod
-    def from_config(cls, raw: Mapping[str, Any], *, name: str | None = None) -> Self:
-        raise CompatibilityError(
-            f"{name or cls.__name__} runs a program and is built from its manifest",
-            hint="use ExecutableWriter.create(executable, spec, config)",
-        )
 
     def open(self, schema: pa.Schema, context: WriteContext) -> None:
         options = ("--commit-id", context.commit_id, "--job", context.job_name)

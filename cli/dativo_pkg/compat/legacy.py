@@ -82,18 +82,20 @@ from typing import Any
 import pyarrow as pa
 from pydantic import Field
 
+from dativo_pkg._internal.blame import blame
 from dativo_pkg._internal.files import StagedDirectory, recover_directory, sha256_file
 from dativo_pkg.compat import dativo_ingest_shim
 from dativo_pkg.compat.dativo_ingest_shim import IncrementalStateManager
 from dativo_pkg.errors import (
     ConfigError,
     DataError,
-    DativoError,
     PluginCrashed,
     PluginError,
     SourceUnreachable,
 )
 from dativo_pkg.sdk import CommitResult, Incremental, PluginConfig, Reader, WriteContext, Writer
+
+LEGACY_HINT = "this is an error in the dativo-ingest plugin; run with -vv for its traceback"
 
 __all__ = [
     "WRITE_CHUNK_ROWS",
@@ -207,20 +209,6 @@ def _import_file(path: Path) -> types.ModuleType:
     return module
 
 
-@contextlib.contextmanager
-def _blame(call: str) -> Iterator[None]:
-    """A legacy plugin's own exception becomes PluginCrashed naming the call."""
-    try:
-        yield
-    except DativoError:
-        raise
-    except Exception as exc:
-        raise PluginCrashed(
-            f"{call} raised {type(exc).__name__}: {exc}",
-            hint="this is an error in the dativo-ingest plugin; run with -v for its traceback",
-        ) from exc
-
-
 # --- what the legacy classes receive ---------------------------------------------------------
 
 #: dativo-ingest's SourceConfig and TargetConfig fields: present, even when the job omits them.
@@ -325,7 +313,7 @@ class _Extraction:
 
     def __init__(self, owner: str, batches: Any) -> None:
         self._owner = owner
-        with _blame(f"{owner}.extract()"):
+        with blame(f"{owner}.extract()", hint=LEGACY_HINT):
             self._batches: Iterator[Any] = iter(batches)
         self._number = 0
         self._peeked: tuple[int, list[Any]] | None = None
@@ -345,7 +333,7 @@ class _Extraction:
 
     def _next(self) -> tuple[int, list[Any]] | None:
         while True:
-            with _blame(f"{self._owner}.extract()"):
+            with blame(f"{self._owner}.extract()", hint=LEGACY_HINT):
                 records = next(self._batches, _END)
             if records is _END:
                 return None
@@ -361,7 +349,7 @@ class _Extraction:
     def close(self) -> None:
         close = getattr(self._batches, "close", None)
         if callable(close):
-            with _blame(f"{self._owner}.extract()"):
+            with blame(f"{self._owner}.extract()", hint=LEGACY_HINT):
                 close()
 
 
@@ -456,7 +444,7 @@ class LegacyReader(Reader[LegacyConfig]):
         self.owner = cls.__name__
         declared = _declared_schema(config.section.get("schema"))
         self._converter = _Converter(self.owner, declared) if declared is not None else None
-        with _blame(f"{self.owner}.__init__()"):
+        with blame(f"{self.owner}.__init__()", hint=LEGACY_HINT):
             self.plugin = cls(_section(config.section, _SOURCE_FIELDS))
         self._extraction: _Extraction | None = None
 
@@ -464,7 +452,7 @@ class LegacyReader(Reader[LegacyConfig]):
         check = getattr(self.plugin, "check_connection", None)
         if not callable(check):
             return
-        with _blame(f"{self.owner}.check_connection()"):
+        with blame(f"{self.owner}.check_connection()", hint=LEGACY_HINT):
             result = check()
         if getattr(result, "success", True) is False:
             raise SourceUnreachable(
@@ -493,7 +481,7 @@ class LegacyReader(Reader[LegacyConfig]):
         estimate = getattr(self.plugin, "get_total_records_estimate", None)
         if not callable(estimate):
             return None
-        with _blame(f"{self.owner}.get_total_records_estimate()"):
+        with blame(f"{self.owner}.get_total_records_estimate()", hint=LEGACY_HINT):
             value = estimate()
         return value if isinstance(value, int) else None
 
@@ -503,7 +491,7 @@ class LegacyReader(Reader[LegacyConfig]):
             self._extraction = None
         close = getattr(self.plugin, "close", None)
         if callable(close):
-            with _blame(f"{self.owner}.close()"):
+            with blame(f"{self.owner}.close()", hint=LEGACY_HINT):
                 close()
 
     def _ready(self, incremental: Incremental | None) -> _Converter:
@@ -512,7 +500,7 @@ class LegacyReader(Reader[LegacyConfig]):
             state = None
             if incremental is not None:
                 state = IncrementalStateManager(incremental.cursor_field, incremental.after)
-            with _blame(f"{self.owner}.extract()"):
+            with blame(f"{self.owner}.extract()", hint=LEGACY_HINT):
                 batches = self.plugin.extract(state)
             self._extraction = _Extraction(self.owner, batches)
         if self._converter is None:
@@ -576,14 +564,14 @@ class LegacyWriter(Writer[LegacyConfig]):
         )
         self._staged = StagedDirectory(self.output_base, context.commit_id)
         self._metadata, self._rows, self._calls = [], 0, 0
-        with _blame(f"{self.owner}.__init__()"):
+        with blame(f"{self.owner}.__init__()", hint=LEGACY_HINT):
             self._plugin = self._cls(asset, target_config, str(self._staged.staging))
 
     def write(self, batch: pa.RecordBatch) -> None:
         staged = self._opened()
         for offset in range(0, batch.num_rows, WRITE_CHUNK_ROWS):
             records = batch.slice(offset, WRITE_CHUNK_ROWS).to_pylist()
-            with _blame(f"{self.owner}.write_batch()"):
+            with blame(f"{self.owner}.write_batch()", hint=LEGACY_HINT):
                 metadata = self._plugin.write_batch(records, self._calls)  # file_counter
             self._calls += 1
             self._metadata.extend(self._checked(metadata, staged))
@@ -593,7 +581,7 @@ class LegacyWriter(Writer[LegacyConfig]):
         staged = self._opened()
         commit_files = getattr(self._plugin, "commit_files", None)
         if callable(commit_files):
-            with _blame(f"{self.owner}.commit_files()"):
+            with blame(f"{self.owner}.commit_files()", hint=LEGACY_HINT):
                 commit_files(self._metadata)
         published = staged.commit()
         self._staged = None
