@@ -83,6 +83,8 @@ def render_summary(summary: RunSummary) -> Table:
     table.add_row("bytes (Arrow)", human_bytes(summary.bytes))
     table.add_row("seconds", f"{summary.seconds:.2f}")
     table.add_row("rows/s", f"{summary.rows_per_second:,.0f}")
+    if summary.skipped_rows:
+        table.add_row("skipped rows", f"{summary.skipped_rows:,} (the reader's error policy)")
     files = [_relative(path) for path in summary.files]
     if len(files) > MAX_FILES_SHOWN:
         table.add_row("output", f"{len(files)} files under {os.path.commonpath(files)}")

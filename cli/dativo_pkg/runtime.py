@@ -51,6 +51,7 @@ class RunSummary:
     seconds: float
     files: list[str] = field(default_factory=list)
     state: dict[str, Any] | None = None
+    skipped_rows: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -173,6 +174,7 @@ class _Run:
             seconds=time.perf_counter() - started,
             files=result.files,
             state=final_state.to_json() if final_state else None,
+            skipped_rows=self.reader.skipped_rows,
         )
 
     def _transfer(

@@ -167,6 +167,9 @@ class Reader(_Plugin[ConfigT]):
     #: The runtime reads one batch ahead on a background thread, so reading
     #: and writing overlap. Set False if ``read`` must stay on its own thread.
     read_ahead: ClassVar[bool] = True
+    #: Rows the reader dropped under its own error policy (e.g. ``on_error: skip``);
+    #: the run summary reports it.
+    skipped_rows: int = 0
 
     @abstractmethod
     def schema(self) -> pa.Schema:

@@ -168,7 +168,8 @@ def test_malformed_rows_can_be_skipped_and_counted(tmp_path: Path) -> None:
     )
     result = dativo("run", "--json", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["rows"] == 2
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["skipped_rows"]) == (2, 1)
     assert "skipped 1 malformed rows" in result.stderr
     assert (tmp_path / "out.csv").read_text().splitlines() == ['"id","name"', '1,"a"', '3,"c"']
 
@@ -184,3 +185,32 @@ def test_an_unreachable_database_exits_4_without_the_password(tmp_path: Path) ->
     assert result.returncode == 4, result.stderr
     assert "pa55word-xyz" not in result.stderr
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_check_validates_and_reaches_both_ends(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("id\n1\n")
+    good = job(
+        tmp_path,
+        {"plugin": "csv", "config": {"path": "in.csv"}},
+        {"plugin": "parquet", "config": {"path": "out"}},
+    )
+    result = dativo("check", "--json", str(good), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "job": "job",
+        "source": "csv",
+        "target": "parquet",
+        "ok": True,
+    }
+    (tmp_path / "in.csv").unlink()
+    result = dativo("check", str(good), cwd=tmp_path)
+    assert result.returncode == 4
+    assert "CSV file not found" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_manifest_schema_is_json_schema(tmp_path: Path) -> None:
+    result = dativo("manifest-schema", cwd=tmp_path)
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "Manifest" and "plugins" in schema["properties"]
