@@ -1,0 +1,150 @@
+"""The registry's tables (SQLAlchemy 2 declarative). Migrations live in ``migrations/``.
+
+Published files are immutable and a filename is never reused: a file row is
+never deleted (``deleted_at`` marks a removal), and ``files.filename`` is
+unique across all of history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Attachment",
+    "Base",
+    "File",
+    "Project",
+    "Release",
+    "Role",
+    "Token",
+    "User",
+]
+
+
+def _now() -> Any:
+    return func.now()
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+
+
+class Token(Base):
+    """An API token. Only its SHA-256 is stored; ``prefix`` identifies it for revocation."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Normalized project names this token may upload to; null means any.
+    projects: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: PEP 503 normalized name: the key of every lookup.
+    normalized: Mapped[str] = mapped_column(String(200), unique=True)
+    #: The name as first uploaded.
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    #: Bumped on every change to the project's files, for cache validation.
+    serial: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    releases: Mapped[list[Release]] = relationship(back_populates="project")
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # "owner" | "maintainer"
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    #: The version as written in METADATA (PEP 440 canonical form in ``canonical``).
+    version: Mapped[str] = mapped_column(String(100))
+    canonical: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The core metadata fields of the first uploaded file (name -> value or list).
+    metadata_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The plugin manifest (dativo-plugin.json) when the release carries a plugin.
+    manifest: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    yanked: Mapped[bool] = mapped_column(Boolean, default=False)
+    yanked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+
+    project: Mapped[Project] = relationship(back_populates="releases")
+    files: Mapped[list[File]] = relationship(back_populates="release")
+
+
+class File(Base):
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    #: Unique across all of history: a filename is never reused.
+    filename: Mapped[str] = mapped_column(String(300), unique=True)
+    packagetype: Mapped[str] = mapped_column(String(20))  # "bdist_wheel" | "sdist"
+    python_version: Mapped[str] = mapped_column(String(50))
+    requires_python: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: SHA-256 of the core metadata file served per PEP 658 (wheels only).
+    metadata_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: PEP 740 attestations as uploaded by twine (verified by a later step).
+    attestations: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    release: Mapped[Release] = relationship(back_populates="files")
+
+
+class Attachment(Base):
+    """A conformance report or benchmark result attached to a release."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "conformance" | "benchmark"
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
