@@ -114,7 +114,7 @@ def main() -> None:
         ]
         results = measure(contenders, args.repeat, console)
     print_table(
-        Console(),
+        Console(width=120),
         f"CSV -> Parquet, {mbytes:,.0f} MB, {rows:,} rows, median of {args.repeat}",
         results,
         baseline="pyarrow",

@@ -118,7 +118,7 @@ def main() -> None:
             )
         results = measure(contenders, args.repeat, console)
     print_table(
-        Console(),
+        Console(width=120),
         f"PostgreSQL -> Parquet, {args.rows:,} rows ({mbytes:,.0f} MB binary COPY), "
         f"median of {args.repeat}",
         results,
