@@ -34,11 +34,13 @@ demo: install
 	$(BIN)/dativo-pkg run demo/orders.yaml
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/csv_to_parquet.py --size-mb 200
 	@if $(PG) start; then $(PY) bench/postgres_to_parquet.py --url $$($(PG) url) --rows 1000000; fi
 
 # The issue-sized runs: 1 GB of CSV.
 bench-all: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/csv_to_parquet.py --size-mb 1100
 	$(PG) start && $(PY) bench/postgres_to_parquet.py --url $$($(PG) url) --rows 1000000
 

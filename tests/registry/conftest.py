@@ -56,7 +56,13 @@ class Registry:
     def admin(self, *args: str) -> str:
         """Run `dativo-registry ARGS --data-dir ...` and return its stdout."""
         result = subprocess.run(
-            [str(BIN / "dativo-registry"), *args, "--data-dir", str(self.data_dir), *self._db_args()],
+            [
+                str(BIN / "dativo-registry"),
+                *args,
+                "--data-dir",
+                str(self.data_dir),
+                *self._db_args(),
+            ],
             capture_output=True,
             text=True,
             timeout=60,

@@ -1,0 +1,452 @@
+"""The plugin API: JSON under ``/api/v1``, described by ``/openapi.json``.
+
+A *plugin* here is a project whose release carries a plugin manifest
+(``dativo-plugin.json``, extracted at upload). Search looks at the newest
+release of each project that is not yanked and still has a file, as
+``pip install NAME`` would; a project's other releases are listed by
+``/api/v1/plugins/{project}``. Filtering runs in Python over the manifests:
+simple, and fast enough for thousands of plugins (a search index can replace
+it without changing the API).
+
+Conformance reports and benchmark results are attached to a release by
+anyone who may upload to the project (the same API tokens twine uses), and
+returned with the release. Their bodies are stored as sent; they become
+signed statements about a distribution's digest in the trust layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidName, canonicalize_name, canonicalize_version
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dativo_registry import auth
+from dativo_registry.deps import get_session
+from dativo_registry.errors import NotFound
+from dativo_registry.models import Attachment, File, Project, Release, User
+from dativo_registry.simple import version_key
+
+__all__ = [
+    "AttachmentOut",
+    "FileOut",
+    "PluginList",
+    "PluginSummary",
+    "ProjectReleases",
+    "ReleaseDetail",
+    "router",
+]
+
+router = APIRouter(prefix="/api/v1", tags=["plugins"])
+
+#: Largest accepted conformance report or benchmark result, serialized.
+MAX_ATTACHMENT_BYTES = 1 << 20
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+class PluginOut(BaseModel):
+    """One reader or writer, as its manifest declares it."""
+
+    kind: str = Field(examples=["reader"])
+    connector: str = Field(examples=["postgres"])
+    language: str = Field(examples=["python"])
+    api: str = Field(description="PEP 440 range of plugin API versions", examples=[">=1,<2"])
+    capabilities: list[str] = []
+    description: str = ""
+
+
+class PluginSummary(BaseModel):
+    """A project's newest installable release that carries plugins."""
+
+    name: str = Field(description="The project name as first uploaded")
+    normalized: str = Field(description="The PEP 503 normalized name (the key of every URL)")
+    version: str
+    summary: str | None
+    plugins: list[PluginOut]
+
+
+class PluginList(BaseModel):
+    plugins: list[PluginSummary]
+
+
+class ReleaseSummary(BaseModel):
+    version: str
+    summary: str | None
+    yanked: bool
+    yanked_reason: str | None
+    has_manifest: bool = Field(description="Whether this release carries plugins")
+    created_at: dt.datetime
+
+
+class ProjectReleases(BaseModel):
+    name: str
+    normalized: str
+    releases: list[ReleaseSummary] = Field(description="Newest first")
+
+
+class FileOut(BaseModel):
+    filename: str
+    url: str = Field(description="Download URL, relative to the registry root")
+    sha256: str
+    size: int
+    packagetype: str = Field(examples=["bdist_wheel", "sdist"])
+    python_version: str
+    requires_python: str | None
+    metadata_sha256: str | None = Field(description="SHA-256 of the PEP 658 metadata file")
+    upload_time: dt.datetime
+
+
+class ConfigSchema(BaseModel):
+    """The JSON Schema of one plugin's config, as its manifest declares it."""
+
+    kind: str
+    connector: str
+    config_schema: dict[str, Any]
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    kind: str = Field(examples=["conformance", "benchmark"])
+    body: dict[str, Any]
+    uploader: str | None
+    created_at: dt.datetime
+
+
+class ReleaseDetail(BaseModel):
+    name: str
+    normalized: str
+    version: str
+    summary: str | None
+    yanked: bool
+    yanked_reason: str | None
+    manifest: dict[str, Any] | None = Field(
+        description="The plugin manifest (dativo-plugin.json); null for an ordinary package"
+    )
+    config_schemas: list[ConfigSchema]
+    metadata: dict[str, Any] = Field(description="Core metadata fields of the first file")
+    files: list[FileOut]
+    attachments: list[AttachmentOut] = Field(description="Conformance reports and benchmarks")
+
+
+@router.get("/plugins", summary="List and search plugins")
+def list_plugins(
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(description="Words matched in names, summaries and descriptions")
+    ] = None,
+    kind: Annotated[Literal["reader", "writer"] | None, Query()] = None,
+    connector: Annotated[str | None, Query(examples=["postgres"])] = None,
+    language: Annotated[str | None, Query(examples=["python", "rust"])] = None,
+    api_version: Annotated[
+        str | None, Query(description="Keep plugins whose API range contains this version")
+    ] = None,
+) -> PluginList:
+    """Plugins whose newest installable release matches every filter given.
+
+    Filters apply to each plugin of a release: a release matches when one of
+    its plugins passes them all, and only the plugins that pass are listed.
+    ``q`` matches when each of its words appears in the project name, the
+    summary, or a listed plugin's connector or description (case-insensitive).
+    """
+    api = _parse_version(api_version) if api_version else None
+    words = q.lower().split() if q else []
+    found = []
+    for project, release in _newest_plugin_releases(session):
+        plugins = [
+            spec
+            for spec in _plugin_specs(release.manifest)
+            if (kind is None or spec.kind == kind)
+            and (connector is None or spec.connector == connector)
+            and (language is None or spec.language == language)
+            and (api is None or _api_contains(spec.api, api))
+        ]
+        text = " ".join(
+            [
+                project.name,
+                release.summary or "",
+                *(f"{p.connector} {p.description}" for p in plugins),
+            ]
+        ).lower()
+        if plugins and all(word in text for word in words):
+            found.append(
+                PluginSummary(
+                    name=project.name,
+                    normalized=project.normalized,
+                    version=release.version,
+                    summary=release.summary,
+                    plugins=plugins,
+                )
+            )
+    return PluginList(plugins=found)
+
+
+@router.get("/plugins/{project}", summary="A project's releases")
+def project_releases(project: str, session: SessionDep) -> ProjectReleases:
+    """Every release of a project (any spelling of its name), newest first, yanked included."""
+    row = _project(session, project)
+    releases = sorted(row.releases, key=lambda r: version_key(r.version), reverse=True)
+    return ProjectReleases(
+        name=row.name,
+        normalized=row.normalized,
+        releases=[
+            ReleaseSummary(
+                version=r.version,
+                summary=r.summary,
+                yanked=r.yanked,
+                yanked_reason=r.yanked_reason,
+                has_manifest=r.manifest is not None,
+                created_at=r.created_at,
+            )
+            for r in releases
+        ],
+    )
+
+
+@router.get(
+    "/plugins/{project}/{version}",
+    summary="A release: manifest, config schemas, files with digests, attachments",
+)
+def release_detail(project: str, version: str, session: SessionDep) -> ReleaseDetail:
+    """A release: its manifest, config schemas, files and their digests, and attachments."""
+    release = _release(session, project, version)
+    return _detail(session, release)
+
+
+@router.post(
+    "/plugins/{project}/{version}/conformance",
+    status_code=status.HTTP_201_CREATED,
+    summary="Attach a conformance report to a release",
+    responses={401: {"description": "No valid API token"}, 403: {"description": "Not allowed"}},
+)
+def attach_conformance(
+    project: str,
+    version: str,
+    body: Annotated[dict[str, Any], Body(description="The report, stored as sent")],
+    request: Request,
+    session: SessionDep,
+) -> AttachmentOut:
+    """Store a conformance report (a JSON object, stored as sent) with the release.
+
+    Authenticate as twine does (HTTP Basic, user ``__token__``, an API token as
+    password) or with ``Authorization: Bearer <token>``; the token must allow
+    uploads to the project.
+    """
+    return _attach(session, request, project, version, "conformance", body)
+
+
+@router.post(
+    "/plugins/{project}/{version}/benchmarks",
+    status_code=status.HTTP_201_CREATED,
+    summary="Attach benchmark results to a release",
+    responses={401: {"description": "No valid API token"}, 403: {"description": "Not allowed"}},
+)
+def attach_benchmark(
+    project: str,
+    version: str,
+    body: Annotated[dict[str, Any], Body(description="The results, stored as sent")],
+    request: Request,
+    session: SessionDep,
+) -> AttachmentOut:
+    """Store benchmark results with the release; authenticated like a conformance report."""
+    return _attach(session, request, project, version, "benchmark", body)
+
+
+def _attach(
+    session: Session,
+    request: Request,
+    project: str,
+    version: str,
+    kind: Literal["conformance", "benchmark"],
+    body: dict[str, Any],
+) -> AttachmentOut:
+    """Authenticate like an upload, then store ``body`` with the release."""
+    token = auth.authenticate(session, request.headers.get("authorization"))
+    auth.authorize_upload(session, token, canonicalize_name(project))
+    release = _release(session, project, version)
+    if len(_strict_json(body, kind)) > MAX_ATTACHMENT_BYTES:
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            f"a {kind} attachment may be at most {MAX_ATTACHMENT_BYTES} bytes of JSON; "
+            "attach a summary and link to the full results",
+        )
+    attachment = Attachment(release_id=release.id, kind=kind, body=body, uploader_id=token.user_id)
+    session.add(attachment)
+    session.commit()
+    return AttachmentOut(
+        id=attachment.id,
+        kind=kind,
+        body=attachment.body,
+        uploader=token.user.name,
+        created_at=attachment.created_at,
+    )
+
+
+def _strict_json(body: dict[str, Any], kind: str) -> bytes:
+    """``body`` as UTF-8 JSON; 422 if it holds what JSON cannot: NaN, infinities, bad text.
+
+    Python's JSON parser accepts ``NaN``, ``Infinity`` and unpaired surrogate
+    escapes (``"\\ud800"``). PostgreSQL refuses the first two, and no UTF-8
+    response can carry the third: stored, either would break every later
+    read of the release.
+    """
+    try:
+        return json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+    except ValueError as exc:  # UnicodeEncodeError is a ValueError too
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the {kind} attachment is not strict JSON ({exc}): numbers must be finite "
+            "and text valid Unicode",
+        ) from exc
+
+
+# -- queries ------------------------------------------------------------------------
+
+
+def _project(session: Session, name: str) -> Project:
+    try:
+        normalized = canonicalize_name(name, validate=True)
+    except InvalidName as exc:
+        raise NotFound(f"no project named {name!r}: that is not a valid project name") from exc
+    project = session.scalars(select(Project).where(Project.normalized == normalized)).one_or_none()
+    if project is None:
+        raise NotFound(f"no project named {name!r} in this registry")
+    return project
+
+
+def _release(session: Session, name: str, version: str) -> Release:
+    project = _project(session, name)
+    try:
+        canonical = canonicalize_version(Version(version))
+    except InvalidVersion as exc:
+        raise NotFound(f"no release {version!r}: that is not a PEP 440 version") from exc
+    release = session.scalars(
+        select(Release).where(Release.project_id == project.id, Release.canonical == canonical)
+    ).one_or_none()
+    if release is None:
+        raise NotFound(f"project {project.name} has no release {version!r}")
+    return release
+
+
+def _newest_plugin_releases(session: Session) -> list[tuple[Project, Release]]:
+    """Per project, its newest release with a manifest, not yanked, with a live file."""
+    rows = session.execute(
+        select(Project, Release)
+        .join(Release, Release.project_id == Project.id)
+        .where(
+            Release.manifest.is_not(None),
+            Release.yanked.is_(False),
+            select(File.id)
+            .where(File.release_id == Release.id, File.deleted_at.is_(None))
+            .exists(),
+        )
+    ).all()
+    newest: dict[int, tuple[Project, Release]] = {}
+    for project, release in rows:
+        current = newest.get(project.id)
+        if current is None or version_key(release.version) > version_key(current[1].version):
+            newest[project.id] = (project, release)
+    return sorted(newest.values(), key=lambda pair: pair[0].normalized)
+
+
+def _detail(session: Session, release: Release) -> ReleaseDetail:
+    files = session.scalars(
+        select(File)
+        .where(File.release_id == release.id, File.deleted_at.is_(None))
+        .order_by(File.filename)
+    ).all()
+    attachments = session.execute(
+        select(Attachment, User.name)
+        .outerjoin(User, User.id == Attachment.uploader_id)
+        .where(Attachment.release_id == release.id)
+        .order_by(Attachment.id)
+    ).all()
+    manifest = release.manifest
+    return ReleaseDetail(
+        name=release.project.name,
+        normalized=release.project.normalized,
+        version=release.version,
+        summary=release.summary,
+        yanked=release.yanked,
+        yanked_reason=release.yanked_reason,
+        manifest=manifest,
+        config_schemas=[
+            ConfigSchema(
+                kind=str(p.get("kind", "")),
+                connector=str(p.get("connector", "")),
+                config_schema=p.get("config_schema") or {},
+            )
+            for p in _manifest_plugins(manifest)
+        ],
+        metadata=release.metadata_fields or {},
+        files=[
+            FileOut(
+                filename=f.filename,
+                url=f"/files/{f.sha256}/{f.filename}",
+                sha256=f.sha256,
+                size=f.size,
+                packagetype=f.packagetype,
+                python_version=f.python_version,
+                requires_python=f.requires_python,
+                metadata_sha256=f.metadata_sha256,
+                upload_time=f.uploaded_at,
+            )
+            for f in files
+        ],
+        attachments=[
+            AttachmentOut(
+                id=a.id,
+                kind=a.kind,
+                body=a.body,
+                uploader=uploader,
+                created_at=a.created_at,
+            )
+            for a, uploader in attachments
+        ],
+    )
+
+
+# -- manifests and versions -----------------------------------------------------------
+
+
+def _manifest_plugins(manifest: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The plugin entries of a manifest (validated at upload; read defensively)."""
+    plugins = (manifest or {}).get("plugins")
+    return [p for p in plugins if isinstance(p, dict)] if isinstance(plugins, list) else []
+
+
+def _plugin_specs(manifest: dict[str, Any] | None) -> list[PluginOut]:
+    return [
+        PluginOut(
+            kind=str(p.get("kind", "")),
+            connector=str(p.get("connector", "")),
+            language=str(p.get("language", "python")),
+            api=str(p.get("api", ">=1,<2")),
+            capabilities=[str(c) for c in p.get("capabilities") or []],
+            description=str(p.get("description", "")),
+        )
+        for p in _manifest_plugins(manifest)
+    ]
+
+
+def _api_contains(api_range: str, version: Version) -> bool:
+    try:
+        return SpecifierSet(api_range).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return False
+
+
+def _parse_version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion as exc:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"api_version {text!r} is not a PEP 440 version, e.g. 1"
+        ) from exc

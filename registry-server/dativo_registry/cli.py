@@ -1,0 +1,335 @@
+"""The ``dativo-registry`` command line: ``serve``, ``token create|revoke``, ``yank``, ``unyank``.
+
+Every command takes ``--data-dir`` (default ``./registry-data``) and
+``--database-url`` (default: SQLite in the data dir), and first brings the
+database schema up to date. Logs go to stderr; stdout carries only results
+(``token create`` prints the token alone as its last line, for scripts).
+Only :func:`main` turns errors into a message and an exit code.
+
+``serve`` hands its settings to the server processes through environment
+variables (the same names its options read), because uvicorn starts each of
+``--workers N`` processes by importing :func:`app_from_env`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+import uvicorn
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from dativo_registry import auth, db, yanking
+from dativo_registry.config import MIB, Settings
+from dativo_registry.errors import RegistryError
+from dativo_registry.models import Release
+from dativo_registry.storage import BlobStore
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["app_from_env", "cli", "main", "settings_from_env"]
+
+log = logging.getLogger("dativo_registry")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENV_DATA_DIR = "DATIVO_REGISTRY_DATA_DIR"
+ENV_DATABASE_URL = "DATIVO_REGISTRY_DATABASE_URL"
+ENV_MAX_FILE_MB = "DATIVO_REGISTRY_MAX_FILE_MB"
+ENV_MAX_EXPANDED_MB = "DATIVO_REGISTRY_MAX_EXPANDED_MB"
+ENV_REQUIRE_SIGNATURES = "DATIVO_REGISTRY_REQUIRE_SIGNATURES"
+
+DEFAULT_DATA_DIR = Path("registry-data")
+#: A temporary upload file older than this was left by a killed process (see BlobStore).
+STALE_UPLOAD_SECONDS = 24 * 3600
+#: How long a stopping server lets requests in progress (an upload) finish.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+def settings_from_env() -> Settings:
+    """The Settings ``serve`` put in the environment (defaults where a variable is unset)."""
+    return Settings(
+        data_dir=Path(os.environ.get(ENV_DATA_DIR, DEFAULT_DATA_DIR)),
+        database_url=os.environ.get(ENV_DATABASE_URL) or None,
+        max_file_bytes=_env_mb(ENV_MAX_FILE_MB, Settings.max_file_bytes),
+        max_expanded_bytes=_env_mb(ENV_MAX_EXPANDED_MB, Settings.max_expanded_bytes),
+        require_signatures=os.environ.get(ENV_REQUIRE_SIGNATURES, "") == "1",
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory each server process calls: the app for :func:`settings_from_env`."""
+    from dativo_registry.app import create_app  # the token commands need no web stack
+
+    return create_app(settings_from_env())
+
+
+def _env_mb(name: str, default_bytes: int) -> int:
+    value = os.environ.get(name)
+    return int(value) * MIB if value else default_bytes
+
+
+def _database_options(command: F) -> F:
+    """``--data-dir`` and ``--database-url``, shared by every command."""
+    command = click.option(
+        "--database-url",
+        envvar=ENV_DATABASE_URL,
+        help=(
+            "SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in the data dir). "
+            f"A URL with a password is better passed in ${ENV_DATABASE_URL}."
+        ),
+    )(command)
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_DATA_DIR,
+        show_default=True,
+        envvar=ENV_DATA_DIR,
+        help="Where blobs (and the SQLite database) live.",
+    )(command)
+
+
+def _open_database(data_dir: Path, database_url: str | None) -> Engine:
+    """An engine on a database migrated to the current schema; a clear error if unreachable."""
+    try:
+        engine = db.make_engine(Settings(data_dir=data_dir, database_url=database_url))
+        db.upgrade(engine)
+    except (ArgumentError, DBAPIError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise RegistryError(
+            f"cannot open the database {_shown_url(database_url)}: {str(reason).strip()}\n"
+            "  check --database-url (and that the database server is running)"
+        ) from exc
+    return engine
+
+
+def _shown_url(database_url: str | None) -> str:
+    """The database URL without its password, for messages (SQLite: "SQLite in the data dir")."""
+    if not database_url:
+        return "SQLite in the data dir"
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(database_url)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv: debug).")
+def cli(verbose: int) -> None:
+    """Run and administer a Dativo plugin registry (a Python package index)."""
+    _setup_logging(verbose)
+
+
+@cli.command()
+@_database_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes."
+)
+@click.option(
+    "--max-file-mb",
+    type=click.IntRange(min=1),
+    default=Settings.max_file_bytes // MIB,
+    show_default=True,
+    envvar=ENV_MAX_FILE_MB,
+    help="Largest accepted upload.",
+)
+@click.option(
+    "--max-expanded-mb",
+    type=click.IntRange(min=1),
+    default=Settings.max_expanded_bytes // MIB,
+    show_default=True,
+    envvar=ENV_MAX_EXPANDED_MB,
+    help="Largest total size of an archive's members once expanded (zip bombs).",
+)
+@click.option(
+    "--require-signatures",
+    is_flag=True,
+    envvar=ENV_REQUIRE_SIGNATURES,
+    help="Refuse uploads that carry no signature.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Log every request on stderr (off for benchmarks or behind a proxy that logs).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    data_dir: Path,
+    database_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    max_file_mb: int,
+    max_expanded_mb: int,
+    require_signatures: bool,
+    access_log: bool,
+) -> None:
+    """Serve the registry: the simple index at /simple/, uploads at /legacy/, the API at /api/."""
+    data_dir = data_dir.resolve()
+    _open_database(data_dir, database_url).dispose()
+    BlobStore(Settings(data_dir=data_dir).blob_dir).remove_stale_temps(STALE_UPLOAD_SECONDS)
+    os.environ.update(
+        {
+            ENV_DATA_DIR: str(data_dir),
+            ENV_DATABASE_URL: database_url or "",
+            ENV_MAX_FILE_MB: str(max_file_mb),
+            ENV_MAX_EXPANDED_MB: str(max_expanded_mb),
+            ENV_REQUIRE_SIGNATURES: "1" if require_signatures else "0",
+        }
+    )
+    log.info("blobs in %s, database %s, %d worker(s)", data_dir, _shown_url(database_url), workers)
+    uvicorn.run(
+        f"{__name__}:{app_from_env.__name__}",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=_uvicorn_logging(ctx.find_root().params["verbose"]),
+        access_log=access_log,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+@cli.group()
+def token() -> None:
+    """Create and revoke API tokens (twine: username __token__, the token as password)."""
+
+
+@token.command("create")
+@_database_options
+@click.option("--user", "user_name", required=True, help="The user; created if new.")
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    help="Allow uploads only to this project (repeatable; default: any).",
+)
+def token_create(
+    data_dir: Path, database_url: str | None, user_name: str, projects: tuple[str, ...]
+) -> None:
+    """Create an API token and print it (only this once: it is stored hashed)."""
+    engine = _open_database(data_dir, database_url)
+    with db.make_sessionmaker(engine).begin() as session:
+        new_token = auth.create_token(session, user_name, list(projects))
+    engine.dispose()
+    scope = f"projects {', '.join(projects)}" if projects else "any project"
+    click.echo(
+        f"API token for {user_name} ({scope}); it is shown only this once, store it now:",
+        err=True,
+    )
+    click.echo(new_token)
+
+
+@token.command("revoke")
+@_database_options
+@click.argument("token_or_prefix")
+def token_revoke(data_dir: Path, database_url: str | None, token_or_prefix: str) -> None:
+    """Revoke a token, given whole or by its prefix (the 12 hex digits after dtv_)."""
+    engine = _open_database(data_dir, database_url)
+    with db.make_sessionmaker(engine).begin() as session:
+        auth.revoke_token(session, token_or_prefix)
+    engine.dispose()
+    click.echo(f"revoked token dtv_{token_or_prefix.removeprefix('dtv_')[:12]}", err=True)
+
+
+@cli.command()
+@_database_options
+@click.argument("project")
+@click.argument("version")
+@click.option(
+    "--reason",
+    default="",
+    help="Why; pip and uv show it to whoever installs the release pinned.",
+)
+def yank(data_dir: Path, database_url: str | None, project: str, version: str, reason: str) -> None:
+    """Yank a release (PEP 592): installers skip it unless it is pinned with ==."""
+    release = _set_yanked(data_dir, database_url, project, version, reason)
+    because = f": {release.yanked_reason}" if release.yanked_reason else ""
+    click.echo(f"yanked {release.project.name} {release.version}{because}", err=True)
+
+
+@cli.command()
+@_database_options
+@click.argument("project")
+@click.argument("version")
+def unyank(data_dir: Path, database_url: str | None, project: str, version: str) -> None:
+    """Unyank a release: installers may choose it again."""
+    release = _set_yanked(data_dir, database_url, project, version, None)
+    click.echo(f"unyanked {release.project.name} {release.version}", err=True)
+
+
+def _set_yanked(
+    data_dir: Path, database_url: str | None, project: str, version: str, reason: str | None
+) -> Release:
+    engine = _open_database(data_dir, database_url)
+    try:
+        with db.make_sessionmaker(engine).begin() as session:
+            release = yanking.set_yanked(session, project, version, reason)
+            session.refresh(release, ["project"])
+    finally:
+        engine.dispose()
+    return release
+
+
+def _setup_logging(verbose: int) -> None:
+    """Our own messages at INFO; everyone else's (alembic, ...) from ``-v`` on."""
+    logging.basicConfig(
+        level={0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    log.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+def _uvicorn_logging(verbose: int) -> dict[str, Any]:
+    """uvicorn's logging setup with the access log on stderr too (applied in every worker)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    config["loggers"]["dativo_registry"] = {
+        "handlers": ["default"],
+        "level": "DEBUG" if verbose > 1 else "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; errors become one message on stderr and a nonzero exit."""
+    try:
+        code = cli.main(args=argv, prog_name="dativo-registry", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except RegistryError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        log.debug("traceback", exc_info=True)
+        sys.exit(1)
+    except Exception as exc:
+        log.debug("traceback", exc_info=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "  this is a bug in dativo-registry; run with -vv for the traceback and report it",
+            err=True,
+        )
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
