@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,4 +69,5 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def with_test_plugins(plugin_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DATIVO_PLUGIN_PATH", str(plugin_site))
+    monkeypatch.setattr(sys, "path", list(sys.path))  # loading a plugin extends sys.path
     return plugin_site

@@ -153,6 +153,40 @@ def authorize_upload(session: Session, token: Token, normalized_project: str) ->
         )
 
 
+def set_role(session: Session, project_name: str, user_name: str, role: str | None) -> None:
+    """Give ``user_name`` a role (``owner`` or ``maintainer``) on a project, or take it (None).
+
+    Both must exist. The last owner cannot be removed or demoted: a project
+    without an owner could never get new maintainers.
+    """
+    if role is not None and role not in UPLOAD_ROLES:
+        raise RegistryError(f"unknown role {role!r}: use one of {', '.join(UPLOAD_ROLES)}")
+    normalized = _normalize_project(project_name)
+    project = session.scalars(select(Project).where(Project.normalized == normalized)).one_or_none()
+    if project is None:
+        raise NotFound(f"no project {normalized}: it is created by its first upload")
+    user = session.scalars(select(User).where(User.name == user_name)).one_or_none()
+    if user is None:
+        raise NotFound(f"no user {user_name}: `dativo-registry token create --user` creates one")
+    current = session.get(Role, (project.id, user.id))
+    if current is not None and current.role == "owner" and role != "owner":
+        owners = session.scalars(
+            select(Role).where(Role.project_id == project.id, Role.role == "owner")
+        ).all()
+        if len(owners) == 1:
+            raise RegistryError(
+                f"{user_name} is the last owner of {project.name}; add another owner first"
+            )
+    if role is None:
+        if current is not None:
+            session.delete(current)
+    elif current is None:
+        session.add(Role(project_id=project.id, user_id=user.id, role=role))
+    else:
+        current.role = role
+    session.flush()
+
+
 def _basic_password(credentials: str) -> str:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode()

@@ -247,6 +247,51 @@ def token_revoke(data_dir: Path, database_url: str | None, token_or_prefix: str)
     click.echo(f"revoked token dtv_{token_or_prefix.removeprefix('dtv_')[:12]}", err=True)
 
 
+@cli.group()
+def role() -> None:
+    """Who may upload to a project: its owners and maintainers."""
+
+
+@role.command("add")
+@_database_options
+@click.argument("project")
+@click.argument("user_name", metavar="USER")
+@click.option(
+    "--role",
+    "role_name",
+    type=click.Choice(auth.UPLOAD_ROLES),
+    default="maintainer",
+    show_default=True,
+)
+def role_add(
+    data_dir: Path, database_url: str | None, project: str, user_name: str, role_name: str
+) -> None:
+    """Let USER upload to PROJECT (or change their role)."""
+    _set_role(data_dir, database_url, project, user_name, role_name)
+    click.echo(f"{user_name} is now {role_name} of {project}", err=True)
+
+
+@role.command("remove")
+@_database_options
+@click.argument("project")
+@click.argument("user_name", metavar="USER")
+def role_remove(data_dir: Path, database_url: str | None, project: str, user_name: str) -> None:
+    """Take away USER's role on PROJECT."""
+    _set_role(data_dir, database_url, project, user_name, None)
+    click.echo(f"{user_name} has no role on {project} any more", err=True)
+
+
+def _set_role(
+    data_dir: Path, database_url: str | None, project: str, user_name: str, role: str | None
+) -> None:
+    engine = _open_database(data_dir, database_url)
+    try:
+        with db.make_sessionmaker(engine).begin() as session:
+            auth.set_role(session, project, user_name, role)
+    finally:
+        engine.dispose()
+
+
 @cli.command()
 @_database_options
 @click.argument("project")
@@ -276,11 +321,12 @@ def unyank(data_dir: Path, database_url: str | None, project: str, version: str)
 def _set_yanked(
     data_dir: Path, database_url: str | None, project: str, version: str, reason: str | None
 ) -> Release:
+    """Yank (``reason`` a string) or unyank (None) in one transaction, committed on return."""
     engine = _open_database(data_dir, database_url)
     try:
         with db.make_sessionmaker(engine).begin() as session:
             release = yanking.set_yanked(session, project, version, reason)
-            session.refresh(release, ["project"])
+            session.refresh(release, ["project"])  # loaded now: the message names the project
     finally:
         engine.dispose()
     return release

@@ -20,8 +20,8 @@ code and a plain-text body (``twine upload --verbose`` prints it). Success is
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from typing import IO, Any, Protocol
 
@@ -291,10 +291,18 @@ def _chunks(file: IO[bytes], hashers: Iterable[_Hasher]) -> Iterator[bytes]:
         yield chunk
 
 
+_HEX_DIGEST = re.compile(r"[0-9a-f]+")
+
+
 def _verify_digests(form: UploadForm, actual: dict[str, str]) -> None:
+    """Digests are public values: a plain comparison is right (no timing secret to keep)."""
     for field, value in actual.items():
-        expected = getattr(form, field)
-        if expected and not hmac.compare_digest(expected.lower(), value):
+        expected = (getattr(form, field) or "").lower()
+        if not expected:
+            continue
+        if not _HEX_DIGEST.fullmatch(expected):
+            raise UploadRefused(f"{field} is not a hexadecimal digest; send the file's digest")
+        if expected != value:
             raise UploadRefused(
                 f"{field} does not match the uploaded file {form.filename} (the form says "
                 f"{expected}, the file has {value}): it was changed or truncated on the way; "

@@ -39,27 +39,24 @@ def set_yanked(session: Session, project: str, version: str, reason: str | None)
     the version (``1.0`` finds ``1.0.0``). Yanking a yanked release replaces
     its reason. The caller commits; nothing changes on a no-op.
     """
-    release = find_release(session, project, version)
     yanked = reason is not None
     cleaned = (reason or "").strip() or None
     if cleaned is not None and len(cleaned) > MAX_REASON_CHARS:
         raise RegistryError(
-            f"the yank reason is {len(cleaned)} characters long; "
-            f"keep it under {MAX_REASON_CHARS} (it is shown on every file link)"
+            f"the yank reason is {len(cleaned)} characters long; give at most "
+            f"{MAX_REASON_CHARS} (it is repeated on every file link of the release)"
         )
     if cleaned is not None and not re.match(REASON_PATTERN, cleaned):
         raise RegistryError(
             f"the yank reason {cleaned!r} holds control characters; give one line of text"
         )
+    release = find_release(session, project, version)
     if (release.yanked, release.yanked_reason) == (yanked, cleaned):
         return release
     release.yanked = yanked
     release.yanked_reason = cleaned
     session.execute(
-        update(Project)
-        .where(Project.id == release.project_id)
-        .values(serial=Project.serial + 1)
-        .execution_options(synchronize_session=False)
+        update(Project).where(Project.id == release.project_id).values(serial=Project.serial + 1)
     )
     session.flush()
     return release

@@ -173,3 +173,50 @@ def test_create_token_refuses_bad_names(
 ) -> None:
     with pytest.raises(RegistryError, match=message):
         auth.create_token(session, user, projects)
+
+
+def role_of(session: Session, project: Project, user: str) -> str | None:
+    return session.scalars(
+        select(Role.role)
+        .join(User, User.id == Role.user_id)
+        .where(Role.project_id == project.id, User.name == user)
+    ).one_or_none()
+
+
+def test_owners_add_change_and_remove_maintainers(session: Session) -> None:
+    project = add_project(session, "shared", owner="bob")
+    token = auth.authenticate(session, f"Bearer {auth.create_token(session, 'carol', None)}")
+    with pytest.raises(Forbidden):
+        auth.authorize_upload(session, token, "shared")
+
+    auth.set_role(session, "Shared", "carol", "maintainer")
+    auth.authorize_upload(session, token, "shared")
+    auth.set_role(session, "shared", "carol", "owner")
+    assert role_of(session, project, "carol") == "owner"
+    auth.set_role(session, "shared", "carol", None)
+    assert role_of(session, project, "carol") is None
+    with pytest.raises(Forbidden):
+        auth.authorize_upload(session, token, "shared")
+
+
+@pytest.mark.parametrize(
+    ("project", "user", "role", "error", "message"),
+    [
+        ("nope", "bob", "maintainer", NotFound, "no project nope"),
+        ("solo", "nobody", "maintainer", NotFound, "no user nobody"),
+        ("solo", "bob", "admin", RegistryError, "unknown role 'admin'"),
+        ("solo", "bob", None, RegistryError, "bob is the last owner of solo"),
+        ("solo", "bob", "maintainer", RegistryError, "bob is the last owner of solo"),
+    ],
+)
+def test_role_changes_that_are_refused(
+    session: Session,
+    project: str,
+    user: str,
+    role: str | None,
+    error: type[Exception],
+    message: str,
+) -> None:
+    add_project(session, "solo", owner="bob")
+    with pytest.raises(error, match=message):
+        auth.set_role(session, project, user, role)

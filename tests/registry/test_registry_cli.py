@@ -126,3 +126,26 @@ def test_settings_reach_the_server_processes(monkeypatch: pytest.MonkeyPatch) ->
         max_expanded_bytes=7 * MIB,
         require_signatures=True,
     )
+
+
+def test_role_add_lets_a_maintainer_upload(registry: Any) -> None:
+    from dists import wheel_bytes, wheel_name
+    from uploads import post_upload
+
+    owner, other = registry.token("alice"), registry.token("bob")
+
+    def upload(token: str, version: str) -> Any:
+        data, filename = wheel_bytes("team-plugin", version), wheel_name("team-plugin", version)
+        return post_upload(registry, token, data, filename, "team-plugin", version)
+
+    assert upload(owner, "1.0").status_code == 200
+    refused = upload(other, "1.1")
+    assert refused.status_code == 403 and "ask one of its owners" in refused.text
+
+    registry.admin("role", "add", "Team_Plugin", "bob")
+    assert upload(other, "1.1").status_code == 200
+
+    db_args = ["--data-dir", str(registry.data_dir), *registry._db_args()]
+    last_owner = run("role", "remove", "team-plugin", "alice", *db_args)
+    assert last_owner.returncode == 1
+    assert "alice is the last owner of team-plugin" in last_owner.stderr

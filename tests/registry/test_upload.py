@@ -379,6 +379,7 @@ MALFORMED: dict[str, tuple[dict[str, str], str]] = {
     "attestations not JSON": ({"attestations": "[{"}, "attestations field is not JSON"),
     "attestations not a list": ({"attestations": "{}"}, "must be a JSON list"),
     "another filetype": ({"filetype": "bdist_egg"}, "filetype 'bdist_egg' but the file is"),
+    "digest not hex": ({"md5_digest": "\u00e9"}, "md5_digest is not a hexadecimal digest"),
 }
 
 
