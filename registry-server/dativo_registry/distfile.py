@@ -67,66 +67,46 @@ _CHUNK = 1 << 20
 #: The members kept in memory (metadata, entry points, manifests) may not exceed this in total.
 MAX_KEPT_BYTES = 32 * MIB
 
-#: Core metadata fields that may appear several times (always lists in ``metadata_fields``).
-MULTIPLE_USE_FIELDS = frozenset(
-    name.lower()
-    for name in (
-        "Dynamic",
-        "Platform",
-        "Supported-Platform",
-        "Classifier",
-        "Requires-Dist",
-        "Requires-External",
-        "Project-URL",
-        "Provides-Extra",
-        "Provides-Dist",
-        "Obsoletes-Dist",
-        "License-File",
-        "Import-Name",
-        "Import-Namespace",
-        "Requires",
-        "Provides",
-        "Obsoletes",
-    )
+_SINGLE_USE = (
+    "Metadata-Version",
+    "Name",
+    "Version",
+    "Summary",
+    "Description",
+    "Description-Content-Type",
+    "Keywords",
+    "Home-page",
+    "Download-URL",
+    "Author",
+    "Author-email",
+    "Maintainer",
+    "Maintainer-email",
+    "License",
+    "License-Expression",
+    "Requires-Python",
 )
+_MULTIPLE_USE = (
+    "Dynamic",
+    "Platform",
+    "Supported-Platform",
+    "Classifier",
+    "Requires-Dist",
+    "Requires-External",
+    "Project-URL",
+    "Provides-Extra",
+    "Provides-Dist",
+    "Obsoletes-Dist",
+    "License-File",
+    "Import-Name",
+    "Import-Namespace",
+    "Requires",
+    "Provides",
+    "Obsoletes",
+)
+#: Core metadata fields that may appear several times (always lists in ``metadata_fields``).
+MULTIPLE_USE_FIELDS = frozenset(name.lower() for name in _MULTIPLE_USE)
 #: The spelling of every known field, so ``metadata_fields`` keys do not depend on case.
-_FIELD_SPELLING = {
-    name.lower(): name
-    for name in (
-        "Metadata-Version",
-        "Name",
-        "Version",
-        "Summary",
-        "Description",
-        "Description-Content-Type",
-        "Keywords",
-        "Home-page",
-        "Download-URL",
-        "Author",
-        "Author-email",
-        "Maintainer",
-        "Maintainer-email",
-        "License",
-        "License-Expression",
-        "Requires-Python",
-        "Dynamic",
-        "Platform",
-        "Supported-Platform",
-        "Classifier",
-        "Requires-Dist",
-        "Requires-External",
-        "Project-URL",
-        "Provides-Extra",
-        "Provides-Dist",
-        "Obsoletes-Dist",
-        "License-File",
-        "Import-Name",
-        "Import-Namespace",
-        "Requires",
-        "Provides",
-        "Obsoletes",
-    )
-}
+_FIELD_SPELLING = {name.lower(): name for name in (*_SINGLE_USE, *_MULTIPLE_USE)}
 
 
 @dataclass(frozen=True)
