@@ -174,48 +174,12 @@ def main() -> None:
     }
 
     # dativo-registry, filled through its upload API
-    data_dir, port = work / "registry", free_port()
-    token = (
-        subprocess.run(
-            [
-                str(BIN / "dativo-registry"),
-                "token",
-                "create",
-                "--data-dir",
-                str(data_dir),
-                "--user",
-                "bench",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    base = f"http://127.0.0.1:{port}"
-    serve_argv = [
-        str(BIN / "dativo-registry"),
-        "serve",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    with serve(serve_argv, f"{base}/simple/"):
+    with running_registry(work / "registry") as (base, token):
         started = time.perf_counter()
         with httpx.Client(timeout=60) as client, ThreadPoolExecutor(4) as pool:
-            list(
-                pool.map(
-                    lambda nv: upload(client, f"{base}/legacy/", token, *nv),
-                    [(n, v) for n in names for v in versions],
-                )
-            )
-        console.log(
-            f"uploaded {len(names) * len(versions):,} wheels "
-            f"in {time.perf_counter() - started:.0f} s"
-        )
+            corpus = [(n, v) for n in names for v in versions]
+            list(pool.map(lambda nv: upload(client, f"{base}/legacy/", token, *nv), corpus))
+        console.log(f"uploaded {len(corpus):,} wheels in {time.perf_counter() - started:.0f} s")
         measure("dativo-registry", base, registry_paths)
         static = work / "static"
         with httpx.Client(base_url=base) as client:
@@ -224,31 +188,7 @@ def main() -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(client.get(path).content)
         full_upload = twine_upload(base, token, work / "extra-full")
-
-    empty_dir, port = work / "empty", free_port()
-    token = (
-        subprocess.run(
-            [
-                str(BIN / "dativo-registry"),
-                "token",
-                "create",
-                "--data-dir",
-                str(empty_dir),
-                "--user",
-                "bench",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    base = f"http://127.0.0.1:{port}"
-    with serve(
-        [str(BIN / "dativo-registry"), "serve", "--data-dir", str(empty_dir), "--port", str(port)],
-        f"{base}/simple/",
-    ):
+    with running_registry(work / "empty") as (base, token):
         empty_upload = twine_upload(base, token, work / "extra-empty")
 
     static_paths = {
@@ -293,6 +233,25 @@ def main() -> None:
         console.log("pypiserver not found: skipped (pip install pypiserver)")
 
     report(rows, full_upload, empty_upload)
+    shutil.rmtree(work)
+
+
+@contextmanager
+def running_registry(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """A fresh `dativo-registry serve` (no access log) and an upload token for it."""
+    registry = str(BIN / "dativo-registry")
+    created = subprocess.run(
+        [registry, "token", "create", "--data-dir", str(data_dir), "--user", "bench"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = created.stdout.strip().splitlines()[-1]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [registry, "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    with serve([*argv, "--no-access-log"], f"{base}/simple/"):
+        yield base, token
 
 
 def twine_upload(base: str, token: str, folder: Path) -> float:
