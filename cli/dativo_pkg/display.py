@@ -30,6 +30,7 @@ class LiveProgress:
     def __init__(self, console: Console, description: str) -> None:
         self._rows = 0
         self._bytes = 0
+        self._description = description
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -49,6 +50,10 @@ class LiveProgress:
         elapsed = self._progress.tasks[0].elapsed or 0.0
         rate = f"{self._rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""
         self._progress.update(self._task, rows=self._rows, size=human_bytes(self._bytes), rate=rate)
+
+    def committing(self) -> None:
+        """The writer is publishing its output (syncing, renaming, checksums)."""
+        self._progress.update(self._task, description=f"{self._description}: committing")
 
     def __enter__(self) -> Self:
         self._progress.start()
@@ -78,7 +83,7 @@ def render_summary(summary: RunSummary) -> Table:
         title=f"job {summary.job}: {summary.source} → {summary.target}", show_header=False
     )
     table.add_column(style="bold")
-    table.add_column(justify="right", overflow="fold")
+    table.add_column(overflow="fold")
     table.add_row("rows", f"{summary.rows:,}")
     table.add_row("bytes (Arrow)", human_bytes(summary.bytes))
     table.add_row("seconds", f"{summary.seconds:.2f}")

@@ -66,6 +66,8 @@ class RunObserver(Protocol):
 
     def advanced(self, rows: int, nbytes: int) -> None: ...
 
+    def committing(self) -> None: ...
+
 
 @dataclass
 class _Progress:
@@ -76,6 +78,9 @@ class _Progress:
 
 class _NoObserver:
     def advanced(self, rows: int, nbytes: int) -> None:
+        pass
+
+    def committing(self) -> None:
         pass
 
 
@@ -157,6 +162,7 @@ class _Run:
                 batches = _ReadAhead(batches)
             with closing(batches):
                 progress = self._transfer(batches, incremental, commit_id)
+            self.observer.committing()
             pending = self._record_pending(commit_id, state, progress.newest)
             result = _guarded(self.target_name, self.writer.commit)
         except BaseException:

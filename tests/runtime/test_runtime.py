@@ -47,10 +47,13 @@ def test_streams_every_row_and_reports_them(tmp_path: Path) -> None:
         def advanced(self, rows: int, nbytes: int) -> None:
             seen.append(rows)
 
+        def committing(self) -> None:
+            seen.append(-1)
+
     summary = run_job(load_job(job), Count())
     assert committed(log) == list(range(1, 11))
     assert (summary.rows, summary.job, summary.files) == (10, "job", [str(log)])
-    assert seen == [3, 3, 3, 1]
+    assert seen == [3, 3, 3, 1, -1]
     assert summary.bytes > 0 and summary.rows_per_second > 0
 
 
