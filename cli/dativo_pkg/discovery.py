@@ -20,7 +20,13 @@ from typing import Any, Literal
 from packaging.utils import canonicalize_name
 
 from dativo_pkg.errors import CompatibilityError, PluginCrashed, PluginNotFound
-from dativo_pkg.manifest import MANIFEST_FILENAME, PluginSpec, check_api_range, load_manifest
+from dativo_pkg.manifest import (
+    MANIFEST_FILENAME,
+    Manifest,
+    PluginSpec,
+    check_api_range,
+    load_manifest,
+)
 from dativo_pkg.sdk import Reader, Writer
 
 __all__ = ["InstalledPlugin", "Kind", "find_plugin", "installed_plugins"]
@@ -90,22 +96,22 @@ class InstalledPlugin:
 
 def installed_plugins(kind: Kind | None = None) -> list[InstalledPlugin]:
     """Every installed plugin of ``kind`` (or both kinds), sorted by kind and connector."""
-    kinds: tuple[Kind, ...] = (kind,) if kind else ("reader", "writer")
-    found = [
-        _describe(dist, ep, k)
-        for dist in _distributions()
-        for k in kinds
-        for ep in dist.entry_points.select(group=GROUPS[k])
-    ]
+    manifests: dict[Path, Manifest] = {}
+    found = [_describe(dist, ep, k, manifests) for dist, ep, k in _entry_points(kind)]
     return sorted(found, key=lambda p: (p.kind, p.connector, p.distribution))
 
 
 def find_plugin(kind: Kind, connector: str) -> InstalledPlugin:
-    """The one installed plugin of ``kind`` named ``connector``."""
-    candidates = installed_plugins(kind)
-    matches = [p for p in candidates if p.connector == connector]
+    """The one installed plugin of ``kind`` named ``connector``.
+
+    Only the matching entry points are described (manifests read), so running
+    a job costs one manifest read, however many plugins are installed.
+    """
+    candidates = list(_entry_points(kind))
+    manifests: dict[Path, Manifest] = {}
+    matches = [_describe(d, ep, k, manifests) for d, ep, k in candidates if ep.name == connector]
     if not matches:
-        names = ", ".join(sorted({p.connector for p in candidates})) or "none"
+        names = ", ".join(sorted({ep.name for _, ep, _ in candidates})) or "none"
         raise PluginNotFound(
             f"no {kind} named {connector!r} is installed (installed {kind}s: {names})",
             hint="check the spelling, or install the plugin with `dativo-pkg install`",
@@ -117,6 +123,14 @@ def find_plugin(kind: Kind, connector: str) -> InstalledPlugin:
             hint="uninstall all but one of them",
         )
     return matches[0]
+
+
+def _entry_points(kind: Kind | None) -> Iterator[tuple[Distribution, EntryPoint, Kind]]:
+    kinds: tuple[Kind, ...] = (kind,) if kind else ("reader", "writer")
+    for dist in _distributions():
+        for k in kinds:
+            for ep in dist.entry_points.select(group=GROUPS[k]):
+                yield dist, ep, k
 
 
 def _extra_paths() -> list[str]:
@@ -139,11 +153,16 @@ def _distributions() -> Iterator[Distribution]:
             yield dist
 
 
-def _describe(dist: Distribution, ep: EntryPoint, kind: Kind) -> InstalledPlugin:
+def _describe(
+    dist: Distribution, ep: EntryPoint, kind: Kind, manifests: dict[Path, Manifest]
+) -> InstalledPlugin:
+    """``manifests`` caches parsed manifests by directory: a distribution has one for all."""
     manifest_dir = _manifest_dir(dist, ep)
     spec = None
     if manifest_dir is not None:
-        spec = load_manifest(manifest_dir / MANIFEST_FILENAME).find(kind, ep.name)
+        if manifest_dir not in manifests:
+            manifests[manifest_dir] = load_manifest(manifest_dir / MANIFEST_FILENAME)
+        spec = manifests[manifest_dir].find(kind, ep.name)
     return InstalledPlugin(
         kind=kind,
         connector=ep.name,
