@@ -105,9 +105,17 @@ def _insert(
     info: DistInfo,
     metadata_sha256: str | None,
 ) -> File:
-    """Add the rows of one upload to the session (flushed, not committed)."""
-    authorize_upload(session, token, info.normalized_name)
+    """Add the rows of one upload to the session (flushed, not committed).
+
+    The project is looked up before the permission check, never after: each
+    statement may see newer commits (SQLite's driver and PostgreSQL's READ
+    COMMITTED alike), so a project created by someone else in between is then
+    seen by the check, which refuses, rather than only by the lookup, which
+    would let this upload into a project it does not own. A project created
+    after both lookups makes the insert below fail, and the retry refuses.
+    """
     project = session.scalar(select(Project).where(Project.normalized == info.normalized_name))
+    authorize_upload(session, token, info.normalized_name)
     if project is None:
         project = Project(normalized=info.normalized_name, name=info.name, serial=0)
         session.add(project)
