@@ -5,6 +5,11 @@ Plugin authors need only what is exported here::
     from dativo_pkg import PluginConfig, Reader, Writer
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from dativo_pkg.errors import (
     ConfigError,
     DataError,
@@ -12,16 +17,18 @@ from dativo_pkg.errors import (
     PluginError,
     SourceUnreachable,
 )
-from dativo_pkg.sdk import (
-    API_VERSION,
-    BatchSource,
-    CommitResult,
-    Incremental,
-    PluginConfig,
-    Reader,
-    WriteContext,
-    Writer,
-)
+
+if TYPE_CHECKING:
+    from dativo_pkg.sdk import (
+        API_VERSION,
+        BatchSource,
+        CommitResult,
+        Incremental,
+        PluginConfig,
+        Reader,
+        WriteContext,
+        Writer,
+    )
 
 __version__ = "0.1.0"
 
@@ -41,3 +48,24 @@ __all__ = [
     "Writer",
     "__version__",
 ]
+
+#: The SDK needs pyarrow; it is imported on first use, so commands that never
+#: touch data (sign, install, list) start without it.
+_SDK_NAMES = frozenset(
+    {
+        "API_VERSION",
+        "BatchSource",
+        "CommitResult",
+        "Incremental",
+        "PluginConfig",
+        "Reader",
+        "WriteContext",
+        "Writer",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SDK_NAMES:
+        return getattr(importlib.import_module("dativo_pkg.sdk"), name)
+    raise AttributeError(f"module 'dativo_pkg' has no attribute {name!r}")

@@ -11,8 +11,9 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from rich.console import Console
@@ -21,11 +22,10 @@ from rich.table import Table
 
 from dativo_pkg import __version__
 from dativo_pkg._internal.redact import RedactingFilter, redact
-from dativo_pkg.commands import plugins as plugins_command
-from dativo_pkg.commands import run as run_command
-from dativo_pkg.display import LiveProgress, render_summary
 from dativo_pkg.errors import DativoError
-from dativo_pkg.manifest import Manifest
+
+# Each command imports what it needs when it runs: `dativo-pkg sign` never
+# loads pyarrow, `dativo-pkg run` never loads Sigstore.
 
 __all__ = ["main"]
 
@@ -66,6 +66,9 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def run(job_file: Path, as_json: bool, quiet: bool) -> None:
     """Run JOB_FILE: stream its source into its target and commit."""
+    from dativo_pkg.commands import run as run_command
+    from dativo_pkg.display import LiveProgress, render_summary
+
     settings = run_command.RunSettings(job_file=job_file)
     if quiet or as_json or not stderr.is_terminal:
         summary = run_command.run(settings)
@@ -83,6 +86,8 @@ def run(job_file: Path, as_json: bool, quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def check(job_file: Path, as_json: bool) -> None:
     """Validate JOB_FILE and check that its source and target are reachable."""
+    from dativo_pkg.commands import run as run_command
+
     result = run_command.check(run_command.RunSettings(job_file=job_file))
     if as_json:
         _print_json(
@@ -97,6 +102,8 @@ def check(job_file: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, with config schemas.")
 def plugins(kind: str | None, as_json: bool) -> None:
     """List the installed readers and writers."""
+    from dativo_pkg.commands import plugins as plugins_command
+
     records = plugins_command.list_plugins(kind)  # type: ignore[arg-type]
     if as_json:
         _print_json(records)
@@ -112,10 +119,308 @@ def plugins(kind: str | None, as_json: bool) -> None:
 @cli.command("manifest-schema")
 def manifest_schema() -> None:
     """Print the JSON Schema of dativo-plugin.json, the plugin manifest."""
+    from dativo_pkg.manifest import Manifest
+
     _print_json(Manifest.model_json_schema())
 
 
+# --- sign, key (trust) ---
+
+
+def _sigstore_options(func: Any) -> Any:
+    """Options selecting the Sigstore instance, shared by the commands that sign or verify."""
+    func = click.option(
+        "--trust-config",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A Sigstore ClientTrustConfig JSON file (a private instance).",
+    )(func)
+    return click.option(
+        "--staging", is_flag=True, help="Use Sigstore's staging instance, not production."
+    )(func)
+
+
+def _prompt_passphrase(confirm: bool) -> Callable[[], str] | None:
+    if not sys.stdin.isatty():
+        return None
+    return lambda: str(
+        click.prompt("passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    )
+
+
+@cli.command()
+@click.argument("dists", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign offline with this publisher key (see `dativo-pkg key generate`).",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The key's passphrase (first line); else $DATIVO_KEY_PASSPHRASE or a prompt.",
+)
+@click.option("--identity-token", help="An OIDC identity token for keyless signing.")
+@_sigstore_options
+@click.option(
+    "--conformance",
+    "conformance_report",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign this conformance report as a statement about each DIST.",
+)
+@click.option(
+    "--benchmark",
+    "benchmark_results",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign these benchmark results as a statement about each DIST.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+def sign(
+    dists: tuple[Path, ...],
+    key_file: Path | None,
+    passphrase_file: Path | None,
+    identity_token: str | None,
+    staging: bool,
+    trust_config: Path | None,
+    conformance_report: Path | None,
+    benchmark_results: Path | None,
+    as_json: bool,
+) -> None:
+    """Sign DISTS: keyless through Sigstore (PEP 740), or offline with --key.
+
+    Writes DIST.publish.attestation (keyless) or DIST.key.attestation (--key),
+    the files `twine upload --attestations` sends; with --conformance or
+    --benchmark, a signed statement DIST.<kind>.sigstore.json instead.
+    """
+    from dativo_pkg.commands import sign as sign_command
+    from dativo_pkg.trust import KeylessOptions
+
+    if conformance_report and benchmark_results:
+        raise click.UsageError("sign a conformance report or benchmark results, not both")
+    statement: Literal["publish", "conformance", "benchmark"] = "publish"
+    if conformance_report:
+        statement = "conformance"
+    elif benchmark_results:
+        statement = "benchmark"
+    settings = sign_command.SignSettings(
+        dists=dists,
+        key_file=key_file,
+        passphrase_file=passphrase_file,
+        keyless=KeylessOptions(
+            identity_token=identity_token,
+            instance="staging" if staging else "production",
+            trust_config=trust_config,
+        ),
+        statement=statement,
+        report=conformance_report or benchmark_results,
+    )
+    results = sign_command.sign(settings, _prompt_passphrase(confirm=False))
+    if as_json:
+        _print_json([r.to_json() for r in results])
+        return
+    for r in results:
+        stdout.print(f"signed {r.dist.name} ({r.method}) → {r.signature}", highlight=False)
+
+
+@cli.group()
+def key() -> None:
+    """Publisher keys for offline signing (air-gapped registries)."""
+
+
+@key.command("generate")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the private key; the public key goes to OUTPUT.pub.",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The passphrase (first line); else $DATIVO_KEY_PASSPHRASE or a prompt.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the key id and paths as JSON.")
+def key_generate(output: Path, passphrase_file: Path | None, as_json: bool) -> None:
+    """Generate a publisher key pair; the private key is encrypted with a passphrase."""
+    from dativo_pkg.commands import keys as keys_command
+
+    settings = keys_command.KeySettings(output=output, passphrase_file=passphrase_file)
+    made = keys_command.generate(settings, _prompt_passphrase(confirm=True))
+    if as_json:
+        _print_json(
+            {
+                "private_key": str(made.private_key),
+                "public_key": str(made.public_key),
+                "key_id": made.key_id,
+            }
+        )
+        return
+    stdout.print(
+        f"wrote {made.private_key} (encrypted) and {made.public_key}\nkey id: {made.key_id}\n"
+        f"register it: dativo-registry publisher add --project NAME --key {made.public_key}",
+        highlight=False,
+    )
+
+
+# --- end sign, key ---
+
+
+# --- install, list, uninstall (trust) ---
+
+
+def _lockfile_option(func: Any) -> Any:
+    return click.option(
+        "--lockfile",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("dativo.lock"),
+        show_default=True,
+        help="The lockfile recording what is installed and who signed it.",
+    )(func)
+
+
+def _prefix_option(func: Any) -> Any:
+    return click.option(
+        "--prefix",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Use this installation prefix (like pip's) instead of the running environment.",
+    )(func)
+
+
+@cli.command()
+@click.argument("requirements", nargs=-1, metavar="NAME[SPEC]...")
+@click.option("--index-url", help="The index's simple API URL (default: $DATIVO_INDEX_URL).")
+@_lockfile_option
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust policy (YAML): the signers allowed for each plugin.",
+)
+@click.option("--locked", is_flag=True, help="Install exactly what the lockfile records.")
+@click.option("--allow-unsigned", is_flag=True, help="Install plugins that are not signed.")
+@click.option(
+    "--accept-new-signer",
+    multiple=True,
+    metavar="NAME",
+    help="Accept a signer of NAME other than the one the lockfile records (repeatable).",
+)
+@click.option(
+    "--sigstore-instance",
+    "sigstore_instances",
+    type=click.Choice(["production", "staging"]),
+    multiple=True,
+    help="Accept keyless signatures from this Sigstore instance (default: production).",
+)
+@click.option(
+    "--trust-config",
+    "trust_configs",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Also accept a private Sigstore instance: its ClientTrustConfig JSON (repeatable).",
+)
+@_prefix_option
+@click.option("--json", "as_json", is_flag=True, help="Print what was installed as JSON.")
+def install(
+    requirements: tuple[str, ...],
+    index_url: str | None,
+    lockfile: Path,
+    policy: Path | None,
+    locked: bool,
+    allow_unsigned: bool,
+    accept_new_signer: tuple[str, ...],
+    sigstore_instances: tuple[str, ...],
+    trust_configs: tuple[Path, ...],
+    prefix: Path | None,
+    as_json: bool,
+) -> None:
+    """Install plugins verified: digests and signatures are checked before anything is installed."""
+    from dativo_pkg.commands import install as install_command
+
+    settings = install_command.InstallSettings(
+        requirements=requirements,
+        index_url=index_url,
+        lockfile=lockfile,
+        policy=policy,
+        locked=locked,
+        allow_unsigned=allow_unsigned,
+        accept_new_signer=accept_new_signer,
+        sigstore_instances=sigstore_instances,
+        trust_configs=trust_configs,
+        prefix=prefix,
+        progress=not as_json,
+    )
+    result = install_command.install(settings)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    for item in result.packages:
+        package = item.package
+        signer = f"signed by {package.signer}" if package.signer else "not signed"
+        if not package.plugin and package.signer is None:
+            signer = "digest checked"
+        change = f"{item.previous_version} → " if item.action == "replaced" else ""
+        stdout.print(
+            f"{item.action} {package.name} {change}{package.version} ({signer})", highlight=False
+        )
+    stdout.print(f"lockfile: {result.lockfile}", highlight=False)
+
+
+@cli.command("list")
+@_lockfile_option
+@_prefix_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_(lockfile: Path, prefix: Path | None, as_json: bool) -> None:
+    """List what the lockfile records, whether it is installed, and what it provides."""
+    from dativo_pkg.commands import list_installed
+
+    records = list_installed.list_installed(list_installed.ListSettings(lockfile, prefix))
+    if as_json:
+        _print_json(records)
+        return
+    table = Table("name", "version", "status", "provides", "signer")
+    for r in records:
+        signer = r["signer"]["identity"] if r["signer"] else ""
+        version = r["version"] or r["installed_version"]
+        table.add_row(r["name"], version, r["status"], ", ".join(r["provides"]), signer)
+    stdout.print(table)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@_lockfile_option
+@_prefix_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+def uninstall(
+    names: tuple[str, ...], lockfile: Path, prefix: Path | None, yes: bool, as_json: bool
+) -> None:
+    """Remove installed distributions (their RECORD's files) and drop them from the lockfile."""
+    from dativo_pkg.commands import uninstall as uninstall_command
+
+    if not yes and not sys.stdin.isatty():
+        raise click.UsageError("pass --yes to uninstall without a confirmation prompt")
+
+    def confirm(plan: Any) -> bool:
+        for removal in plan:
+            stderr.print(f"  {removal.name} {removal.version or '(not installed)'}")
+        return click.confirm("remove these?", err=True)
+
+    settings = uninstall_command.UninstallSettings(names, lockfile, prefix)
+    removed = uninstall_command.uninstall(settings, None if yes else confirm)
+    if as_json:
+        _print_json([r.to_json() for r in removed])
+        return
+    for r in removed:
+        what = f"{r.name} {r.version}" if r.version else f"{r.name} (was not installed)"
+        stdout.print(f"removed {what}: {len(r.files)} files", highlight=False)
+
+
+# --- end install, list, uninstall ---
+
+
 def _interrupted(cause: BaseException | None) -> None:
+    from dativo_pkg.commands import run as run_command
+
     signum = cause.signum if isinstance(cause, run_command.Cancelled) else signal.SIGINT
     how = f"cancelled by {signal.Signals(signum).name}"
     stderr.print(f"[red]{how}[/red]: the writer aborted, nothing was committed")

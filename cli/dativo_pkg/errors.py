@@ -14,6 +14,7 @@ Exit codes (stable, documented in the README):
 4     source or target unreachable
 5     a plugin raised, crashed or broke the contract
 6     data error: a row that does not parse or convert
+7     refused on trust grounds: unsigned, wrong signer, changed bytes
 ====  ==========================================================
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "PluginNotFound",
     "SourceUnreachable",
     "StateError",
+    "TrustError",
 ]
 
 
@@ -99,3 +101,10 @@ class DataError(DativoError):
     """Input data that does not parse or convert (the message names the row)."""
 
     exit_code = 6
+
+
+class TrustError(DativoError):
+    """Refused on trust grounds: a signature is missing, invalid or by someone else,
+    or the bytes are not the ones that were signed."""
+
+    exit_code = 7

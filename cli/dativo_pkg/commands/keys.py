@@ -1,0 +1,80 @@
+"""``dativo-pkg key generate``: a publisher key pair for offline signing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dativo_pkg._internal.files import StagedFile
+from dativo_pkg.errors import ConfigError
+from dativo_pkg.trust import generate_private_key, key_id, private_key_pem, public_key_pem
+
+__all__ = ["GeneratedKey", "KeySettings", "generate", "read_passphrase"]
+
+PASSPHRASE_ENV = "DATIVO_KEY_PASSPHRASE"
+PUBLIC_SUFFIX = ".pub"
+
+
+@dataclass(frozen=True)
+class KeySettings:
+    output: Path
+    passphrase_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedKey:
+    private_key: Path
+    public_key: Path
+    key_id: str
+
+
+def read_passphrase(passphrase_file: Path | None, prompt: Callable[[], str] | None = None) -> bytes:
+    """The passphrase: from the file (first line), else the environment, else the prompt."""
+    if passphrase_file is not None:
+        try:
+            lines = passphrase_file.read_text().splitlines()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {passphrase_file}: {exc.strerror}") from exc
+        text = lines[0] if lines else ""
+    elif os.environ.get(PASSPHRASE_ENV):
+        text = os.environ[PASSPHRASE_ENV]
+    elif prompt is not None:
+        text = prompt()
+    else:
+        raise ConfigError(
+            "a passphrase is needed for the publisher key",
+            hint=f"give it with --passphrase-file FILE or the {PASSPHRASE_ENV} variable",
+        )
+    if not text:
+        raise ConfigError("the passphrase is empty; a publisher key must be protected")
+    return text.encode()
+
+
+def generate(settings: KeySettings, prompt: Callable[[], str] | None = None) -> GeneratedKey:
+    """Write an encrypted private key and its public key; refuse to overwrite either."""
+    public = settings.output.with_name(settings.output.name + PUBLIC_SUFFIX)
+    for path in (settings.output, public):
+        if path.exists():
+            raise ConfigError(
+                f"{path} already exists; a key is never overwritten",
+                hint="choose another --output, or move the old key away first",
+            )
+    passphrase = read_passphrase(settings.passphrase_file, prompt)
+    key = generate_private_key()
+    _write(public, public_key_pem(key).encode(), mode=0o644)
+    _write(settings.output, private_key_pem(key, passphrase), mode=0o600)
+    return GeneratedKey(settings.output, public, key_id(key.public_key()))
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    staged = StagedFile(path)
+    try:
+        fd = os.open(staged.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        staged.commit()
+    except OSError as exc:
+        staged.abort()
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
