@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -237,7 +237,7 @@ def main() -> None:
 
 
 @contextmanager
-def running_registry(data_dir: Path) -> Iterator[tuple[str, str]]:
+def running_registry(data_dir: Path, extra: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
     """A fresh `dativo-registry serve` (no access log) and an upload token for it."""
     registry = str(BIN / "dativo-registry")
     created = subprocess.run(
@@ -250,7 +250,7 @@ def running_registry(data_dir: Path) -> Iterator[tuple[str, str]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [registry, "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    with serve([*argv, "--no-access-log"], f"{base}/simple/"):
+    with serve([*argv, "--no-access-log", *extra], f"{base}/simple/"):
         yield base, token
 
 

@@ -359,10 +359,9 @@ def install(
         if not package.plugin and package.signer is None:
             signer = "digest checked"
         change = f"{item.previous_version} → " if item.action == "replaced" else ""
-        stdout.print(
-            f"{item.action} {package.name} {change}{package.version} ({signer})", highlight=False
-        )
-    stdout.print(f"lockfile: {result.lockfile}", highlight=False)
+        line = f"{item.action} {package.name} {change}{package.version} ({signer})"
+        stdout.print(line, highlight=False, soft_wrap=True)
+    stdout.print(f"lockfile: {result.lockfile}", highlight=False, soft_wrap=True)
 
 
 @cli.command("list")

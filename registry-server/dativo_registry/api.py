@@ -10,8 +10,12 @@ it without changing the API).
 
 Conformance reports and benchmark results are attached to a release by
 anyone who may upload to the project (the same API tokens twine uses), and
-returned with the release. Their bodies are stored as sent; they become
-signed statements about a distribution's digest in the trust layer.
+returned with the release. An attachment is a signed in-toto statement about
+one of the release's files (a PEP 740 attestation, or a Sigstore bundle
+signed with a publisher key), verified against the project's publishers
+(:mod:`.provenance`) and returned with its signer; an unsigned JSON body is
+accepted only for a project without publishers on a registry that does not
+require signatures.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dativo_registry import auth
 from dativo_registry.deps import get_session
 from dativo_registry.errors import NotFound
 from dativo_registry.models import Attachment, File, Project, Release, User
+from dativo_registry.provenance import verify_statement
 from dativo_registry.simple import version_key
 
 __all__ = [
@@ -112,12 +117,31 @@ class ConfigSchema(BaseModel):
     config_schema: dict[str, Any]
 
 
+class SubjectOut(BaseModel):
+    """The release file a signed statement is about."""
+
+    filename: str
+    sha256: str
+
+
+class SignerOut(BaseModel):
+    """Who signed a statement: an OIDC identity, or issuer "publisher-key" and a key id."""
+
+    issuer: str
+    identity: str
+
+
 class AttachmentOut(BaseModel):
     id: int
     kind: str = Field(examples=["conformance", "benchmark"])
-    body: dict[str, Any]
+    body: dict[str, Any] = Field(description="The report: the signed statement's predicate")
     uploader: str | None
     created_at: dt.datetime
+    signature: dict[str, Any] | None = Field(
+        default=None, description="The signed statement as sent; null if unsigned"
+    )
+    subject: SubjectOut | None = None
+    signer: SignerOut | None = None
 
 
 class ReleaseDetail(BaseModel):
@@ -229,11 +253,18 @@ def release_detail(project: str, version: str, session: SessionDep) -> ReleaseDe
 def attach_conformance(
     project: str,
     version: str,
-    body: Annotated[dict[str, Any], Body(description="The report, stored as sent")],
+    body: Annotated[dict[str, Any], Body(description="The signed statement (or bare report)")],
     request: Request,
     session: SessionDep,
 ) -> AttachmentOut:
-    """Store a conformance report (a JSON object, stored as sent) with the release.
+    """Store a conformance report with the release.
+
+    The body is a signed in-toto statement (predicate type
+    ``https://dativo.dev/attestations/conformance/v1``) about one of the
+    release's files: a PEP 740 attestation, or a Sigstore bundle signed with
+    a publisher key. It must verify against the project's publishers. A bare
+    JSON report is accepted only when the project has no publishers and the
+    registry does not require signatures.
 
     Authenticate as twine does (HTTP Basic, user ``__token__``, an API token as
     password) or with ``Authorization: Bearer <token>``; the token must allow
@@ -251,11 +282,12 @@ def attach_conformance(
 def attach_benchmark(
     project: str,
     version: str,
-    body: Annotated[dict[str, Any], Body(description="The results, stored as sent")],
+    body: Annotated[dict[str, Any], Body(description="The signed statement (or bare results)")],
     request: Request,
     session: SessionDep,
 ) -> AttachmentOut:
-    """Store benchmark results with the release; authenticated like a conformance report."""
+    """Store benchmark results with the release: like a conformance report, with predicate
+    type ``https://dativo.dev/attestations/benchmark/v1``."""
     return _attach(session, request, project, version, "benchmark", body)
 
 
@@ -267,7 +299,7 @@ def _attach(
     kind: Literal["conformance", "benchmark"],
     body: dict[str, Any],
 ) -> AttachmentOut:
-    """Authenticate like an upload, then store ``body`` with the release."""
+    """Authenticate like an upload, verify a signed body, then store it with the release."""
     token = auth.authenticate(session, request.headers.get("authorization"))
     auth.authorize_upload(session, token, canonicalize_name(project))
     release = _release(session, project, version)
@@ -277,15 +309,35 @@ def _attach(
             f"a {kind} attachment may be at most {MAX_ATTACHMENT_BYTES} bytes of JSON; "
             "attach a summary and link to the full results",
         )
+    state = request.app.state
+    signed = verify_statement(session, state.trust_roots, state.settings, release, kind, body)
     attachment = Attachment(release_id=release.id, kind=kind, body=body, uploader_id=token.user_id)
+    if signed is not None:
+        attachment.body = signed.predicate
+        attachment.signature = signed.signature
+        attachment.subject_filename = signed.subject.name
+        attachment.subject_sha256 = signed.subject.sha256
+        attachment.signer_issuer = signed.signer.issuer
+        attachment.signer_identity = signed.signer.identity
     session.add(attachment)
     session.commit()
+    return _attachment_out(attachment, token.user.name)
+
+
+def _attachment_out(a: Attachment, uploader: str | None) -> AttachmentOut:
     return AttachmentOut(
-        id=attachment.id,
-        kind=kind,
-        body=attachment.body,
-        uploader=token.user.name,
-        created_at=attachment.created_at,
+        id=a.id,
+        kind=a.kind,
+        body=a.body,
+        uploader=uploader,
+        created_at=a.created_at,
+        signature=a.signature,
+        subject=SubjectOut(filename=a.subject_filename, sha256=a.subject_sha256)
+        if a.subject_filename and a.subject_sha256
+        else None,
+        signer=SignerOut(issuer=a.signer_issuer, identity=a.signer_identity)
+        if a.signer_issuer and a.signer_identity
+        else None,
     )
 
 
@@ -400,16 +452,7 @@ def _detail(session: Session, release: Release) -> ReleaseDetail:
             )
             for f in files
         ],
-        attachments=[
-            AttachmentOut(
-                id=a.id,
-                kind=a.kind,
-                body=a.body,
-                uploader=uploader,
-                created_at=a.created_at,
-            )
-            for a, uploader in attachments
-        ],
+        attachments=[_attachment_out(a, uploader) for a, uploader in attachments],
     )
 
 

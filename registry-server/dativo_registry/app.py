@@ -10,21 +10,26 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from dativo_registry import api, files, manage, simple
-from dativo_registry.config import Settings
+from dativo_registry import api, files, integrity, manage, simple
+from dativo_registry.config import Settings, trust_roots
 from dativo_registry.db import make_engine, make_sessionmaker
 from dativo_registry.errors import RegistryError
 from dativo_registry.storage import BlobStore
 
 __all__ = ["create_app"]
 
+#: Errors under these paths are JSON ``{"detail": ...}``; elsewhere plain text (for twine).
+JSON_ERROR_PATHS = ("/api/", "/integrity/")
+
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the registry application for ``settings``.
 
     ``app.state`` holds what the routers share: ``settings``, ``engine``,
-    ``sessionmaker``, ``store`` (the blob store) and ``page_cache`` (rendered
-    simple pages of this process). The schema is not migrated here:
+    ``sessionmaker``, ``store`` (the blob store), ``page_cache`` (rendered
+    simple pages of this process) and ``trust_roots`` (the Sigstore roots
+    signatures are verified against, loaded here so that no request pays
+    for it). The schema is not migrated here:
     ``dativo-registry serve`` runs the migrations once, before its workers start.
     """
     app = FastAPI(
@@ -38,7 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.store = BlobStore(settings.blob_dir)
     app.state.page_cache = simple.PageCache()
-    for module in (simple, files, api, manage):
+    app.state.trust_roots = trust_roots(settings)
+    for module in (simple, files, integrity, api, manage):
         app.include_router(module.router)
     if importlib.util.find_spec("dativo_registry.upload") is not None:
         app.include_router(importlib.import_module("dativo_registry.upload").router)
@@ -51,7 +57,7 @@ async def _registry_error(request: Request, exc: Exception) -> Response:
     """Deliberate errors: their status and message (twine shows the message to the user)."""
     assert isinstance(exc, RegistryError)
     headers = {"WWW-Authenticate": 'Basic realm="dativo-registry"'} if exc.status == 401 else None
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith(JSON_ERROR_PATHS):
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
     return PlainTextResponse(exc.message, status_code=exc.status, headers=headers)
 

@@ -1,4 +1,4 @@
-"""The ``dativo-registry`` command line: ``serve``, ``token create|revoke``, ``yank``, ``unyank``.
+"""The ``dativo-registry`` command line: ``serve``, ``token``, ``role``, ``publisher``, ``yank``.
 
 Every command takes ``--data-dir`` (default ``./registry-data``) and
 ``--database-url`` (default: SQLite in the data dir), and first brings the
@@ -13,22 +13,25 @@ variables (the same names its options read), because uvicorn starts each of
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 import uvicorn
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session
 
 from dativo_registry import auth, db, yanking
-from dativo_registry.config import MIB, Settings
+from dativo_registry.config import MIB, Settings, trust_roots
 from dativo_registry.errors import RegistryError
 from dativo_registry.models import Release
 from dativo_registry.storage import BlobStore
@@ -47,6 +50,9 @@ ENV_DATABASE_URL = "DATIVO_REGISTRY_DATABASE_URL"
 ENV_MAX_FILE_MB = "DATIVO_REGISTRY_MAX_FILE_MB"
 ENV_MAX_EXPANDED_MB = "DATIVO_REGISTRY_MAX_EXPANDED_MB"
 ENV_REQUIRE_SIGNATURES = "DATIVO_REGISTRY_REQUIRE_SIGNATURES"
+#: Space-separated instance names; trust config paths separated by os.pathsep (as click reads).
+ENV_SIGSTORE_INSTANCES = "DATIVO_REGISTRY_SIGSTORE_INSTANCES"
+ENV_TRUST_CONFIGS = "DATIVO_REGISTRY_TRUST_CONFIGS"
 
 DEFAULT_DATA_DIR = Path("registry-data")
 #: A temporary upload file older than this was left by a killed process (see BlobStore).
@@ -63,6 +69,11 @@ def settings_from_env() -> Settings:
         max_file_bytes=_env_mb(ENV_MAX_FILE_MB, Settings.max_file_bytes),
         max_expanded_bytes=_env_mb(ENV_MAX_EXPANDED_MB, Settings.max_expanded_bytes),
         require_signatures=os.environ.get(ENV_REQUIRE_SIGNATURES, "") == "1",
+        sigstore_instances=tuple(os.environ.get(ENV_SIGSTORE_INSTANCES, "").split())
+        or Settings.sigstore_instances,
+        trust_configs=tuple(
+            Path(path) for path in os.environ.get(ENV_TRUST_CONFIGS, "").split(os.pathsep) if path
+        ),
     )
 
 
@@ -112,6 +123,17 @@ def _open_database(data_dir: Path, database_url: str | None) -> Engine:
     return engine
 
 
+@contextlib.contextmanager
+def _session(data_dir: Path, database_url: str | None) -> Iterator[Session]:
+    """A session on the migrated database, committed when the block succeeds."""
+    engine = _open_database(data_dir, database_url)
+    try:
+        with db.make_sessionmaker(engine).begin() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def _shown_url(database_url: str | None) -> str:
     """The database URL without its password, for messages (SQLite: "SQLite in the data dir")."""
     if not database_url:
@@ -158,7 +180,25 @@ def cli(verbose: int) -> None:
     "--require-signatures",
     is_flag=True,
     envvar=ENV_REQUIRE_SIGNATURES,
-    help="Refuse uploads that carry no signature.",
+    help="Refuse uploads not signed by a publisher of their project (`publisher add`).",
+)
+@click.option(
+    "--sigstore-instance",
+    "sigstore_instances",
+    type=click.Choice(["production", "staging"]),
+    multiple=True,
+    default=Settings.sigstore_instances,
+    show_default=True,
+    envvar=ENV_SIGSTORE_INSTANCES,
+    help="Accept keyless signatures from this public Sigstore instance (repeatable).",
+)
+@click.option(
+    "--trust-config",
+    "trust_configs",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    envvar=ENV_TRUST_CONFIGS,
+    help="Also accept a private Sigstore instance: its ClientTrustConfig JSON (repeatable).",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -177,10 +217,17 @@ def serve(
     max_file_mb: int,
     max_expanded_mb: int,
     require_signatures: bool,
+    sigstore_instances: tuple[str, ...],
+    trust_configs: tuple[Path, ...],
     access_log: bool,
 ) -> None:
     """Serve the registry: the simple index at /simple/, uploads at /legacy/, the API at /api/."""
     data_dir = data_dir.resolve()
+    trust_configs = tuple(path.resolve() for path in trust_configs)
+    # A bad trust root fails here, once, rather than in every worker.
+    roots = trust_roots(
+        Settings(data_dir, sigstore_instances=sigstore_instances, trust_configs=trust_configs)
+    )
     _open_database(data_dir, database_url).dispose()
     BlobStore(Settings(data_dir=data_dir).blob_dir).remove_stale_temps(STALE_UPLOAD_SECONDS)
     os.environ.update(
@@ -190,9 +237,12 @@ def serve(
             ENV_MAX_FILE_MB: str(max_file_mb),
             ENV_MAX_EXPANDED_MB: str(max_expanded_mb),
             ENV_REQUIRE_SIGNATURES: "1" if require_signatures else "0",
+            ENV_SIGSTORE_INSTANCES: " ".join(sigstore_instances),
+            ENV_TRUST_CONFIGS: os.pathsep.join(map(str, trust_configs)),
         }
     )
     log.info("blobs in %s, database %s, %d worker(s)", data_dir, _shown_url(database_url), workers)
+    log.info("accepting signatures from Sigstore %s", roots.describe())
     uvicorn.run(
         f"{__name__}:{app_from_env.__name__}",
         factory=True,
@@ -223,10 +273,8 @@ def token_create(
     data_dir: Path, database_url: str | None, user_name: str, projects: tuple[str, ...]
 ) -> None:
     """Create an API token and print it (only this once: it is stored hashed)."""
-    engine = _open_database(data_dir, database_url)
-    with db.make_sessionmaker(engine).begin() as session:
+    with _session(data_dir, database_url) as session:
         new_token = auth.create_token(session, user_name, list(projects))
-    engine.dispose()
     scope = f"projects {', '.join(projects)}" if projects else "any project"
     click.echo(
         f"API token for {user_name} ({scope}); it is shown only this once, store it now:",
@@ -240,10 +288,8 @@ def token_create(
 @click.argument("token_or_prefix")
 def token_revoke(data_dir: Path, database_url: str | None, token_or_prefix: str) -> None:
     """Revoke a token, given whole or by its prefix (the 12 hex digits after dtv_)."""
-    engine = _open_database(data_dir, database_url)
-    with db.make_sessionmaker(engine).begin() as session:
+    with _session(data_dir, database_url) as session:
         auth.revoke_token(session, token_or_prefix)
-    engine.dispose()
     click.echo(f"revoked token dtv_{token_or_prefix.removeprefix('dtv_')[:12]}", err=True)
 
 
@@ -284,12 +330,98 @@ def role_remove(data_dir: Path, database_url: str | None, project: str, user_nam
 def _set_role(
     data_dir: Path, database_url: str | None, project: str, user_name: str, role: str | None
 ) -> None:
-    engine = _open_database(data_dir, database_url)
-    try:
-        with db.make_sessionmaker(engine).begin() as session:
-            auth.set_role(session, project, user_name, role)
-    finally:
-        engine.dispose()
+    with _session(data_dir, database_url) as session:
+        auth.set_role(session, project, user_name, role)
+
+
+@cli.group()
+def publisher() -> None:
+    """Who may sign a project's files; once it has one, uploads must be signed by one."""
+
+
+@publisher.command("add")
+@_database_options
+@click.option("--project", required=True, help="The project (it need not exist yet).")
+@click.option("--issuer", help="OIDC issuer URL of a keyless signer.")
+@click.option(
+    "--identity",
+    help="Certificate identity (SAN); a workflow without @refs/... accepts every ref.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.File("rb"),
+    help="A public key (PEM, from `dativo-pkg key generate`), for offline signing.",
+)
+def publisher_add(
+    data_dir: Path,
+    database_url: str | None,
+    project: str,
+    issuer: str | None,
+    identity: str | None,
+    key_file: IO[bytes] | None,
+) -> None:
+    """Register a publisher: --issuer URL --identity SAN, or --key PUBKEY.pem."""
+    from dativo_registry import publishers  # loads Sigstore: only the commands that need it
+
+    if key_file is not None and (issuer or identity):
+        raise click.UsageError("give either --key or --issuer with --identity, not both")
+    if key_file is not None:
+        expected = publishers.key_publisher(key_file.read())
+    elif issuer and identity:
+        expected = publishers.oidc_publisher(issuer, identity)
+    else:
+        raise click.UsageError("give --issuer and --identity (keyless), or --key (a public key)")
+    with _session(data_dir, database_url) as session:
+        row = publishers.add_publisher(session, project, expected)
+    click.echo(f"{expected.describe()} is now a publisher of {row.project}", err=True)
+
+
+@publisher.command("list")
+@_database_options
+@click.option("--project", help="Only this project's publishers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def publisher_list(
+    data_dir: Path, database_url: str | None, project: str | None, as_json: bool
+) -> None:
+    """List publishers, of one project or of all."""
+    from dativo_registry import publishers
+
+    with _session(data_dir, database_url) as session:
+        rows = [
+            publishers.publisher_json(row) for row in publishers.list_publishers(session, project)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        who = row["key_id"] if row["kind"] == "key" else f"{row['identity']} ({row['issuer']})"
+        click.echo(f"{row['project']}\t{row['kind']}\t{who}")
+
+
+@publisher.command("remove")
+@_database_options
+@click.option("--project", required=True)
+@click.option("--issuer", help="The OIDC issuer of the publisher to remove.")
+@click.option("--identity", help="Its identity, exactly as registered.")
+@click.option("--key-id", help="The key id (sha256:...) of a key publisher to remove.")
+def publisher_remove(
+    data_dir: Path,
+    database_url: str | None,
+    project: str,
+    issuer: str | None,
+    identity: str | None,
+    key_id: str | None,
+) -> None:
+    """Remove a publisher: --issuer with --identity, or --key-id."""
+    from dativo_registry import publishers
+
+    with _session(data_dir, database_url) as session:
+        row = publishers.remove_publisher(
+            session, project, issuer=issuer, identity=identity, key_id=key_id
+        )
+        removed = publishers.to_publisher(row).describe()
+    click.echo(f"{removed} is no longer a publisher of {row.project}", err=True)
 
 
 @cli.command()
@@ -322,13 +454,9 @@ def _set_yanked(
     data_dir: Path, database_url: str | None, project: str, version: str, reason: str | None
 ) -> Release:
     """Yank (``reason`` a string) or unyank (None) in one transaction, committed on return."""
-    engine = _open_database(data_dir, database_url)
-    try:
-        with db.make_sessionmaker(engine).begin() as session:
-            release = yanking.set_yanked(session, project, version, reason)
-            session.refresh(release, ["project"])  # loaded now: the message names the project
-    finally:
-        engine.dispose()
+    with _session(data_dir, database_url) as session:
+        release = yanking.set_yanked(session, project, version, reason)
+        session.refresh(release, ["project"])  # loaded now: the message names the project
     return release
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "Base",
     "File",
     "Project",
+    "Publisher",
     "Release",
     "Role",
     "Token",
@@ -128,8 +129,12 @@ class File(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     #: SHA-256 of the core metadata file served per PEP 658 (wheels only).
     metadata_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    #: PEP 740 attestations as uploaded by twine (verified by a later step).
+    #: PEP 740 attestations as uploaded by twine (each verified before the file was published).
     attestations: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    #: The PEP 740 provenance document built from the verified attestations (Integrity API).
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     uploaded_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
@@ -138,7 +143,12 @@ class File(Base):
 
 
 class Attachment(Base):
-    """A conformance report or benchmark result attached to a release."""
+    """A conformance report or benchmark result attached to a release.
+
+    A signed one is an in-toto statement about one of the release's files:
+    ``body`` is then its predicate, ``signature`` the signed statement as sent,
+    and the subject and signer columns say what was verified.
+    """
 
     __tablename__ = "attachments"
 
@@ -147,4 +157,38 @@ class Attachment(Base):
     kind: Mapped[str] = mapped_column(String(20))  # "conformance" | "benchmark"
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    #: The signed statement (PEP 740 attestation or Sigstore bundle) as sent; null if unsigned.
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    subject_filename: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    subject_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    signer_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    signer_identity: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class Publisher(Base):
+    """Who may sign a project's files: an OIDC identity (keyless Sigstore) or a public key.
+
+    ``project`` is a normalized name, not a foreign key: a publisher may be
+    registered before the project's first upload (like PyPI's pending
+    publishers), so that even the first upload must be signed by it.
+
+    A key publisher is named the way a key signer is (``SignerIdentity``):
+    issuer ``"publisher-key"``, identity its key id. So ``issuer`` and
+    ``identity`` are never null and the unique constraint holds for both
+    kinds (SQL counts nulls as distinct).
+    """
+
+    __tablename__ = "publishers"
+    __table_args__ = (UniqueConstraint("project", "kind", "issuer", "identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # "oidc" | "key"
+    #: OIDC: the issuer URL and the certificate identity (a SAN, or a workflow without "@ref").
+    issuer: Mapped[str] = mapped_column(String(300))
+    identity: Mapped[str] = mapped_column(String(500))
+    #: Key: the SubjectPublicKeyInfo PEM and its id ("sha256:<hex of the DER>").
+    public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dativo_registry.auth import authorize_upload
-from dativo_registry.config import Settings
 from dativo_registry.distfile import DistInfo
 from dativo_registry.errors import Conflict
 from dativo_registry.models import File, Project, Release, Role, Token
@@ -49,7 +48,7 @@ class UploadForm:
     sha256_digest: str | None = None
     md5_digest: str | None = None
     blake2_256_digest: str | None = None
-    #: PEP 740 attestations, stored as uploaded (verified by the trust layer).
+    #: PEP 740 attestations, stored as uploaded (verified first by :mod:`.provenance`).
     attestations: list[Any] | None = None
 
 
@@ -68,16 +67,18 @@ def file_exists(session: Session, filename: str) -> bool:
 def publish_file(
     session: Session,
     store: BlobStore,
-    settings: Settings,
     token: Token,
     form: UploadForm,
     staged: StagedBlob,
     info: DistInfo,
+    provenance: dict[str, Any] | None = None,
 ) -> File:
     """Publish ``staged`` as ``form.filename`` of the release ``info`` describes.
 
-    Raises Forbidden if ``token`` may not upload to the project, Conflict if
-    the filename exists or existed. ``settings`` is for the trust checks to come.
+    ``provenance`` is the file's verified PEP 740 provenance document (None:
+    unsigned), stored in the same transaction as the file. Raises Forbidden if
+    ``token`` may not upload to the project, Conflict if the filename exists
+    or existed.
     """
     staged.publish()
     metadata_sha256 = (
@@ -85,7 +86,7 @@ def publish_file(
     )
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            file = _insert(session, token, form, staged, info, metadata_sha256)
+            file = _insert(session, token, form, staged, info, metadata_sha256, provenance)
             session.commit()
             return file
         except IntegrityError:
@@ -104,6 +105,7 @@ def _insert(
     staged: StagedBlob,
     info: DistInfo,
     metadata_sha256: str | None,
+    provenance: dict[str, Any] | None,
 ) -> File:
     """Add the rows of one upload to the session (flushed, not committed).
 
@@ -150,6 +152,7 @@ def _insert(
         sha256=staged.sha256,
         metadata_sha256=metadata_sha256,
         attestations=form.attestations,
+        provenance=provenance,
         uploader_id=token.user_id,
     )
     session.add(file)

@@ -1,8 +1,9 @@
 """The simple repository API pip and uv install from: PEP 503 HTML and PEP 691 JSON.
 
 ``/simple/`` lists the projects, ``/simple/<project>/`` a project's files,
-with PEP 592 yanking, PEP 658/714 metadata digests and PEP 700 fields
-(``versions``, ``size``, ``upload-time``). The representation follows the
+with PEP 592 yanking, PEP 658/714 metadata digests, PEP 700 fields
+(``versions``, ``size``, ``upload-time``) and PEP 740 provenance links (the
+Integrity API URL of each file uploaded with verified attestations). The representation follows the
 ``Accept`` header (or ``?format=``, as on PyPI); HTML is the default.
 
 Speed: these pages are what installers fetch most, so each process keeps the
@@ -21,8 +22,9 @@ not FastAPI ones: they skip FastAPI's request handling, which costs as much
 as the rest of the request, and they stay out of ``/openapi.json`` (PEPs 503,
 691 and 700 specify this API).
 
-File URLs are relative (``../../files/<sha256>/<filename>``), so pages do not
-depend on the host name the registry is reached by.
+File URLs are relative (``../../files/<sha256>/<filename>``), and so are
+provenance URLs (``../../integrity/<project>/<version>/<filename>/provenance``),
+so pages do not depend on the host name the registry is reached by.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from starlette.concurrency import run_in_threadpool
 
 from dativo_registry.errors import NotFound
+from dativo_registry.integrity import provenance_path
 from dativo_registry.models import File, Project, Release
 from dativo_registry.negotiation import choose_media_type, etag_matches
 
@@ -74,7 +77,7 @@ API_VERSION = "1.1"
 CACHE_CONTROL = "max-age=60, public"
 #: Part of every ETag: bump it when the rendering changes, so that clients
 #: holding a page rendered by an older registry do not keep it.
-RENDERING = "1"
+RENDERING = "2"
 
 #: PEP 508 names; anything else cannot be a project, so it is a 404 without a query.
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -279,6 +282,7 @@ def _render_index(engine: Engine, media_type: str, stamp: int) -> Page:
 class _FileRow:
     """What a simple page shows of one file."""
 
+    project: str
     filename: str
     sha256: str
     size: int
@@ -288,10 +292,18 @@ class _FileRow:
     version: str
     yanked: bool
     yanked_reason: str | None
+    has_provenance: bool
 
     @property
     def url(self) -> str:
         return f"../../files/{self.sha256}/{quote(self.filename)}#sha256={self.sha256}"
+
+    @property
+    def provenance_url(self) -> str | None:
+        """PEP 740: the file's Integrity API URL, relative like ``url``; None if unsigned."""
+        if not self.has_provenance:
+            return None
+        return "../../" + provenance_path(self.project, self.version, self.filename)
 
     @property
     def yanked_value(self) -> bool | str:
@@ -319,13 +331,15 @@ def _render_project(
                 Release.version,
                 Release.yanked,
                 Release.yanked_reason,
+                File.provenance.is_not(None).label("has_provenance"),
             )
             .join(Release, File.release_id == Release.id)
             .where(Release.project_id == project_id, File.deleted_at.is_(None))
         ).all()
     versions = sorted(versions, key=version_key)
     files = sorted(
-        (_FileRow(*row) for row in rows), key=lambda f: (version_key(f.version), f.filename)
+        (_FileRow(project=normalized, **row._mapping) for row in rows),
+        key=lambda f: (version_key(f.version), f.filename),
     )
     etag = f'"{RENDERING}-{project_id}-{serial}-{MEDIA_TYPES.index(media_type)}"'
     if media_type == JSON_V1:
@@ -357,7 +371,7 @@ def _project_json(
                 "dist-info-metadata": {"sha256": f.metadata_sha256} if f.metadata_sha256 else False,
                 "size": f.size,
                 "upload-time": _iso_utc(f.uploaded_at),
-                "provenance": None,
+                "provenance": f.provenance_url,
             }
             for f in files
         ],
@@ -373,6 +387,8 @@ def _file_link(f: _FileRow) -> str:
     if f.metadata_sha256:
         digest = f"sha256={f.metadata_sha256}"
         attributes += f' data-dist-info-metadata="{digest}" data-core-metadata="{digest}"'
+    if f.provenance_url:
+        attributes += f' data-provenance="{html.escape(f.provenance_url)}"'
     return f'    <a href="{html.escape(f.url)}"{attributes}>{html.escape(f.filename)}</a><br>\n'
 
 

@@ -10,7 +10,9 @@ The order of the steps keeps an unwanted upload cheap:
 3. check the project permission and that the filename was never used;
 4. stage the file in the blob store in chunks (size limit, SHA-256), verify
    every digest the client sent, inspect the archive (:mod:`.distfile`);
-5. publish (:mod:`.publish`): blob and database row in one step.
+5. verify its attestations against the project's publishers
+   (:mod:`.provenance`), refusing before anything is published;
+6. publish (:mod:`.publish`): blob, database row and provenance in one step.
 
 Refusals raise RegistryError subclasses; the app turns them into the status
 code and a plain-text body (``twine upload --verbose`` prints it). Success is
@@ -35,11 +37,13 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect
 
+from dativo_pkg.trust import Subject, TrustRoots
 from dativo_registry.auth import authenticate, authorize_upload
 from dativo_registry.config import Settings
 from dativo_registry.distfile import inspect_distribution
 from dativo_registry.errors import UploadRefused
 from dativo_registry.models import Token
+from dativo_registry.provenance import verify_upload
 from dativo_registry.publish import UploadForm, file_exists, filename_conflict, publish_file
 from dativo_registry.storage import BlobStore
 
@@ -102,6 +106,7 @@ _DESCRIPTION = (
 async def upload(request: Request) -> PlainTextResponse:
     settings: Settings = request.app.state.settings
     store: BlobStore = request.app.state.store
+    roots: TrustRoots = request.app.state.trust_roots
     maker: sessionmaker[Session] = request.app.state.sessionmaker
     session = maker()
     try:
@@ -110,7 +115,7 @@ async def upload(request: Request) -> PlainTextResponse:
         formdata = await _read_form(request, settings.max_file_bytes)
         try:
             form, content = _upload_form(formdata)
-            await run_in_threadpool(_receive, session, store, settings, token, form, content)
+            await run_in_threadpool(_receive, session, store, settings, roots, token, form, content)
         finally:
             await formdata.close()
     finally:
@@ -239,11 +244,12 @@ def _receive(
     session: Session,
     store: BlobStore,
     settings: Settings,
+    roots: TrustRoots,
     token: Token,
     form: UploadForm,
     content: UploadFile,
 ) -> None:
-    """Steps 3 to 5 (blocking I/O: runs in a worker thread)."""
+    """Steps 3 to 6 (blocking I/O: runs in a worker thread)."""
     project = _project_name(form.name)
     authorize_upload(session, token, project)
     if file_exists(session, form.filename):
@@ -258,7 +264,9 @@ def _receive(
         _verify_digests(form, actual)
         info = inspect_distribution(staged.path, form.filename, settings)
         _check_form_matches(form, info.normalized_name, info.version, info.packagetype)
-        publish_file(session, store, settings, token, form, staged, info)
+        subject = Subject(form.filename, staged.sha256)
+        provenance = verify_upload(session, roots, settings, project, subject, form.attestations)
+        publish_file(session, store, token, form, staged, info, provenance)
 
 
 def _project_name(name: str) -> str:

@@ -21,7 +21,7 @@ from dativo_registry.config import Settings
 from dativo_registry.errors import RegistryError
 from dativo_registry.models import Base
 
-TABLES = {"users", "tokens", "projects", "roles", "releases", "files", "attachments"}
+TABLES = {"users", "tokens", "projects", "roles", "releases", "files", "attachments", "publishers"}
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
             conn, opts={"compare_type": True, "compare_server_default": True}
         )
         assert compare_metadata(context, Base.metadata) == []
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0002"
 
 
 def test_upgrade_twice_is_a_no_op_and_downgrade_undoes_it(engine: Engine) -> None:
@@ -66,7 +66,7 @@ def test_upgrade_twice_is_a_no_op_and_downgrade_undoes_it(engine: Engine) -> Non
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
 
     db.upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_a_failed_upgrade_leaves_the_database_as_it_was(
@@ -82,7 +82,7 @@ def test_a_failed_upgrade_leaves_the_database_as_it_was(
 
     monkeypatch.undo()
     db.upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_a_schema_from_a_newer_version_is_refused_clearly(engine: Engine) -> None:
@@ -128,6 +128,6 @@ def test_processes_upgrading_at_once_wait_for_each_other(
     codes = [process.wait(timeout=120) for process in processes]
 
     assert codes == [0] * 3
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1

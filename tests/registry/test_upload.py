@@ -61,7 +61,17 @@ def server(
     """One registry per database for this module, with 1 MB file and expansion limits."""
     with fresh_database(request, request.param) as database_url:
         reg = Registry(tmp_path_factory.mktemp("server") / "data", database_url)
-        reg.start("--max-file-mb", str(LIMIT_MB), "--max-expanded-mb", str(LIMIT_MB))
+        reg.start(
+            "--max-file-mb",
+            str(LIMIT_MB),
+            "--max-expanded-mb",
+            str(LIMIT_MB),
+            # the signed fixtures come from both public Sigstore instances
+            "--sigstore-instance",
+            "production",
+            "--sigstore-instance",
+            "staging",
+        )
         yield reg
         reg.stop()
 

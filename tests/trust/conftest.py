@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from dativo_pkg.trust import TrustRoots
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sigstore"
-PROD_SDIST = FIXTURES / "pypi_attestations-0.0.19.tar.gz"
-PROD_IDENTITY = (
-    "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml"
-    "@refs/tags/v0.0.19"
-)
-PROD_ISSUER = "https://token.actions.githubusercontent.com"
-STAGING_WHEEL = FIXTURES / "rfc8785-0.1.2-py3-none-any.whl"
-STAGING_IDENTITY = "william@yossarian.net"
-STAGING_ISSUER = "https://github.com/login/oauth"
-
-
-def attestation(dist: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (dist.parent / f"{dist.name}.publish.attestation").read_text()
-    )
-    return loaded
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PROD_SDIST
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sigstore_models.bundle.v1 import Bundle
+from trust_fixtures import PROD_SDIST
 
 from dativo_pkg.trust import (
     BENCHMARK_PREDICATE,

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import STAGING_WHEEL
 from sigstore.models import ClientTrustConfig
+from trust_fixtures import STAGING_WHEEL
 
 from dativo_pkg.trust import (
     CONFORMANCE_PREDICATE,

@@ -11,30 +11,22 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import sigstore.errors
-from sigstore.models import ClientTrustConfig
 
 from dativo_pkg.trust._errors import SigningError
 from dativo_pkg.trust._roots import client_trust_config
 from dativo_pkg.trust._statement import PUBLISH_PREDICATE, Subject, statement_bytes
 
 if TYPE_CHECKING:
+    from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
 
 __all__ = ["KeylessOptions", "sign_keyless"]
 
 log = logging.getLogger(__name__)
-
-#: Signing refreshes the instance's trust material (verification never does).
-_ONLINE: dict[str, Callable[[], ClientTrustConfig]] = {
-    "production": lambda: ClientTrustConfig.production(offline=False),
-    "staging": lambda: ClientTrustConfig.staging(offline=False),
-}
 
 
 @dataclass(frozen=True)
@@ -62,6 +54,7 @@ def sign_keyless(
     """
     # Signing pulls in the Fulcio and Rekor clients: loaded only when signing.
     import requests
+    import sigstore.errors
     from pypi_attestations import AttestationError
     from sigstore._internal.fulcio.client import FulcioClientError
     from sigstore._internal.rekor import RekorClientError
@@ -124,9 +117,13 @@ def _sign_one(
 def _trust_config(options: KeylessOptions) -> ClientTrustConfig:
     if options.trust_config is not None:
         return client_trust_config(options.trust_config)
-    if options.instance not in _ONLINE:
+    from sigstore.models import ClientTrustConfig
+
+    # Signing refreshes the instance's trust material (verification never does).
+    online = {"production": ClientTrustConfig.production, "staging": ClientTrustConfig.staging}
+    if options.instance not in online:
         raise SigningError(f"unknown Sigstore instance {options.instance!r}")
-    return _ONLINE[options.instance]()
+    return online[options.instance](offline=False)
 
 
 def _given_token(options: KeylessOptions) -> IdentityToken | None:

@@ -4,36 +4,38 @@ The roots come from sigstore-python's embedded trust material (production,
 staging) or from ClientTrustConfig / TrustedRoot JSON files (private
 instances). Loading them never touches the network, and a ``TrustRoots`` is
 built once and reused: each verification then costs a few milliseconds.
+
+sigstore-python takes over half a second to import, so it is imported only
+when the first keyless signature is verified (or on ``preload``, which a
+server calls at startup): installing a key-signed plugin never pays for it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sigstore.errors
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 from pydantic import ValidationError
-from pypi_attestations import Attestation, AttestationError
-from sigstore.models import Bundle, ClientTrustConfig, TrustedRoot
-from sigstore.verify import Verifier
 
 from dativo_pkg.errors import TrustError
 from dativo_pkg.trust._errors import SignatureInvalid
 from dativo_pkg.trust._identity import SignerIdentity
 
+if TYPE_CHECKING:
+    from sigstore.models import Bundle, ClientTrustConfig, TrustedRoot
+    from sigstore.verify import Verifier
+
 __all__ = ["INSTANCES", "KeylessSigned", "TrustRoots", "client_trust_config"]
 
 #: The public instances whose roots sigstore-python ships.
-INSTANCES: dict[str, Callable[[], ClientTrustConfig]] = {
-    "production": lambda: ClientTrustConfig.production(offline=True),
-    "staging": lambda: ClientTrustConfig.staging(offline=True),
-}
+INSTANCES = ("production", "staging")
 
 # Loading the embedded roots offline is what we mean to do; sigstore warns about it.
 logging.getLogger("sigstore._internal.tuf").setLevel(logging.ERROR)
@@ -55,35 +57,53 @@ class KeylessSigned:
 class TrustRoots:
     """The Sigstore instances whose certificates are accepted, one verifier each."""
 
-    def __init__(self, verifiers: Sequence[tuple[str, Verifier]]) -> None:
-        if not verifiers:
+    def __init__(self, sources: Sequence[tuple[str, Callable[[], TrustedRoot]]]) -> None:
+        if not sources:
             raise TrustError("no Sigstore instance is trusted: name at least one")
-        self._verifiers = tuple(verifiers)
+        self._sources = tuple(sources)
+        self._verifiers: list[tuple[str, Verifier]] | None = None
 
     @classmethod
     def load(
         cls, instances: Sequence[str] = ("production",), trust_configs: Sequence[Path] = ()
     ) -> TrustRoots:
-        verifiers: list[tuple[str, Verifier]] = []
+        """Check the names and read the files now; build the verifiers on first use."""
+        sources: list[tuple[str, Callable[[], TrustedRoot]]] = []
         for name in instances:
             if name not in INSTANCES:
                 raise TrustError(
                     f"unknown Sigstore instance {name!r}",
                     hint=f"use one of {', '.join(INSTANCES)}, or --trust-config FILE",
                 )
-            verifiers.append((name, Verifier(trusted_root=INSTANCES[name]().trusted_root)))
+            sources.append((name, functools.partial(_embedded_root, name)))
         for path in trust_configs:
-            verifiers.append((str(path), Verifier(trusted_root=_trusted_root(path))))
-        return cls(verifiers)
+            sources.append((str(path), _file_root(path)))
+        return cls(sources)
 
     def describe(self) -> str:
-        return ", ".join(name for name, _ in self._verifiers)
+        return ", ".join(name for name, _ in self._sources)
+
+    def preload(self) -> None:
+        """Build every verifier now (a server does, so no request pays for it)."""
+        self._loaded()
+
+    def _loaded(self) -> list[tuple[str, Verifier]]:
+        if self._verifiers is None:
+            from sigstore.verify import Verifier
+
+            self._verifiers = [
+                (name, Verifier(trusted_root=root())) for name, root in self._sources
+            ]
+        return self._verifiers
 
     def verify(self, document: Mapping[str, Any], what: str) -> KeylessSigned:
         """Verify a keyless signature (PEP 740 attestation or certificate bundle)."""
+        import sigstore.errors
+
+        verifiers = self._loaded()
         bundle = _bundle(document, what)
         problems: list[str] = []
-        for name, verifier in self._verifiers:
+        for name, verifier in verifiers:
             policy = _CertificateRecorder()
             try:
                 payload_type, payload = verifier.verify_dsse(bundle, policy)
@@ -102,8 +122,18 @@ class TrustRoots:
         )
 
 
+def _embedded_root(name: str) -> TrustedRoot:
+    from sigstore.models import ClientTrustConfig
+
+    offline = {"production": ClientTrustConfig.production, "staging": ClientTrustConfig.staging}
+    return offline[name](offline=True).trusted_root
+
+
 def client_trust_config(path: Path) -> ClientTrustConfig:
     """A ClientTrustConfig file (for signing against a private instance)."""
+    import sigstore.errors
+    from sigstore.models import ClientTrustConfig
+
     try:
         return ClientTrustConfig.from_json(path.read_text())
     except OSError as exc:
@@ -115,23 +145,39 @@ def client_trust_config(path: Path) -> ClientTrustConfig:
         ) from exc
 
 
-def _trusted_root(path: Path) -> TrustedRoot:
-    """The trusted root in a ClientTrustConfig file, or a bare TrustedRoot file."""
+def _file_root(path: Path) -> Callable[[], TrustedRoot]:
+    """The trusted root in a ClientTrustConfig file, or a bare TrustedRoot file.
+
+    The file is read and its JSON checked now, so a bad path fails at once;
+    sigstore parses it when the verifiers are built.
+    """
     try:
-        media_type = json.loads(path.read_text()).get("mediaType", "")
+        raw = path.read_text()
+        media_type = str(json.loads(raw).get("mediaType", ""))
     except OSError as exc:
         raise TrustError(f"cannot read the trust config {path}: {exc.strerror}") from exc
     except (ValueError, AttributeError) as exc:
         raise TrustError(f"{path} is not a JSON Sigstore trust config") from exc
-    if str(media_type).startswith("application/vnd.dev.sigstore.trustedroot"):
+
+    def load() -> TrustedRoot:
+        import sigstore.errors
+        from sigstore.models import TrustedRoot
+
+        if not media_type.startswith("application/vnd.dev.sigstore.trustedroot"):
+            return client_trust_config(path).trusted_root
         try:
             return TrustedRoot.from_file(str(path))
         except (ValueError, ValidationError, sigstore.errors.Error) as exc:
             raise TrustError(f"{path} is not a valid Sigstore trusted root: {exc}") from exc
-    return client_trust_config(path).trusted_root
+
+    return load
 
 
 def _bundle(document: Mapping[str, Any], what: str) -> Bundle:
+    import sigstore.errors
+    from pypi_attestations import Attestation, AttestationError
+    from sigstore.models import Bundle
+
     try:
         if "mediaType" in document:
             return Bundle.from_json(json.dumps(document))
