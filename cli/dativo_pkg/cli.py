@@ -347,7 +347,7 @@ def install(
         sigstore_instances=sigstore_instances,
         trust_configs=trust_configs,
         prefix=prefix,
-        progress=not as_json,
+        progress=not as_json and stderr.is_terminal,
     )
     result = install_command.install(settings)
     if as_json:
