@@ -30,6 +30,7 @@ __all__ = [
     "fsync_dir",
     "recover_directory",
     "sha256_file",
+    "write_atomically",
 ]
 
 STAGING_PREFIX = ".dativo-staging-"
@@ -81,6 +82,19 @@ class StagedFile:
 
     def abort(self) -> None:
         self.temp.unlink(missing_ok=True)
+
+
+def write_atomically(target: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace ``target`` with ``data`` in one step (created with ``mode``); OSError on failure."""
+    staged = StagedFile(target)
+    try:
+        fd = os.open(staged.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        staged.commit()
+    except OSError:
+        staged.abort()
+        raise
 
 
 class StagedDirectory:

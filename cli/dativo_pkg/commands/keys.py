@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dativo_pkg._internal.files import StagedFile
+from dativo_pkg._internal.files import write_atomically
 from dativo_pkg.errors import ConfigError
 from dativo_pkg.trust import generate_private_key, key_id, private_key_pem, public_key_pem
 
@@ -69,12 +69,7 @@ def generate(settings: KeySettings, prompt: Callable[[], str] | None = None) -> 
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
-    staged = StagedFile(path)
     try:
-        fd = os.open(staged.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        staged.commit()
+        write_atomically(path, data, mode)
     except OSError as exc:
-        staged.abort()
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from dativo_pkg._internal.files import StagedFile
+from dativo_pkg._internal.files import write_atomically
 from dativo_pkg.commands.keys import read_passphrase
 from dativo_pkg.errors import ConfigError
 from dativo_pkg.trust import (
@@ -139,10 +139,7 @@ def _read(path: Path) -> bytes:
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
-    staged = StagedFile(path)
     try:
-        staged.temp.write_text(json.dumps(document, indent=2) + "\n")
-        staged.commit()
+        write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
     except OSError as exc:
-        staged.abort()
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc

@@ -30,7 +30,7 @@ from typing import Any
 import tomli_w
 from packaging.utils import NormalizedName, canonicalize_name
 
-from dativo_pkg._internal.files import StagedFile
+from dativo_pkg._internal.files import write_atomically
 from dativo_pkg.install._errors import LockfileError
 from dativo_pkg.trust import SignerIdentity
 
@@ -132,10 +132,7 @@ class Lockfile:
     def save(self) -> None:
         """Write the lockfile atomically (entries sorted by name)."""
         document = {"version": LOCK_VERSION, "package": [p.to_toml() for p in self]}
-        staged = StagedFile(self.path.absolute())
         try:
-            staged.temp.write_bytes(tomli_w.dumps(document).encode())
-            staged.commit()
+            write_atomically(self.path.absolute(), tomli_w.dumps(document).encode())
         except OSError as exc:
-            staged.abort()
             raise LockfileError(f"cannot write the lockfile {self.path}: {exc}") from exc

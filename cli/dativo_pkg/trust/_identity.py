@@ -9,6 +9,7 @@ special case.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,8 +57,9 @@ class Publisher:
         key = _keys.load_public_key(raw)
         return cls(kind="key", public_key_pem=_keys.public_pem(key))
 
-    @property
+    @functools.cached_property
     def key_id(self) -> str | None:
+        """Computed once per publisher: every key verification compares it."""
         if self.public_key_pem is None:
             return None
         return _keys.key_id(_keys.load_public_key(self.public_key_pem.encode()))
