@@ -18,6 +18,7 @@ from typing import Any, Literal
 import click
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 from dativo_pkg import __version__
@@ -136,6 +137,17 @@ def _sigstore_options(func: Any) -> Any:
     )(func)
     return click.option(
         "--staging", is_flag=True, help="Use Sigstore's staging instance, not production."
+    )(func)
+
+
+def _sigstore_instance_option(func: Any) -> Any:
+    """Which public Sigstore instances' keyless signatures a verifying command accepts."""
+    return click.option(
+        "--sigstore-instance",
+        "sigstore_instances",
+        type=click.Choice(["production", "staging"]),
+        multiple=True,
+        help="Accept keyless signatures from this Sigstore instance (default: production).",
     )(func)
 
 
@@ -304,13 +316,7 @@ def _prefix_option(func: Any) -> Any:
     metavar="NAME",
     help="Accept a signer of NAME other than the one the lockfile records (repeatable).",
 )
-@click.option(
-    "--sigstore-instance",
-    "sigstore_instances",
-    type=click.Choice(["production", "staging"]),
-    multiple=True,
-    help="Accept keyless signatures from this Sigstore instance (default: production).",
-)
+@_sigstore_instance_option
 @click.option(
     "--trust-config",
     "trust_configs",
@@ -417,6 +423,265 @@ def uninstall(
 # --- end install, list, uninstall ---
 
 
+# --- new, build ---
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["reader", "writer"]))
+@click.argument("name")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["python", "rust", "go"]),
+    default="python",
+    show_default=True,
+    help="The plugin's language (templates: python reader/writer, rust reader, go reader).",
+)
+@click.option("--no-input", is_flag=True, help="Do not ask for author, email and description.")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Where to create the project directory (default: here).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was created as JSON.")
+def new(
+    kind: str, name: str, language: str, no_input: bool, output_dir: Path, as_json: bool
+) -> None:
+    """Create a plugin project NAME from a template: `new reader --lang python acme-csv`."""
+    from dativo_pkg.commands import new as new_command
+
+    def ask(label: str, default: str) -> str:
+        return str(click.prompt(label, default=default, err=True))
+
+    interactive = not no_input and sys.stdin.isatty()
+    settings = new_command.NewSettings(
+        kind=kind,
+        language=language,
+        name=name,
+        output_dir=output_dir,
+        prompt=ask if interactive else None,
+    )
+    result = new_command.new_project(settings)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    stdout.print(
+        f"created {result.language} {result.kind} {result.project_slug} in {result.path} "
+        f"(connector {result.connector}, package {result.package_name})",
+        highlight=False,
+    )
+    stderr.print(f"next: cd {result.path} && dativo-pkg test && dativo-pkg build", highlight=False)
+
+
+@cli.command()
+@click.argument(
+    "project", type=click.Path(file_okay=False, path_type=Path), default=Path("."), required=False
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the distributions go (default: PROJECT/dist).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the built files as JSON.")
+def build(project: Path, out_dir: Path | None, as_json: bool) -> None:
+    """Build the plugin project PROJECT (default: here) into wheels and an sdist."""
+    from dativo_pkg.commands import build as build_command
+
+    settings = build_command.BuildSettings(
+        project=project, out_dir=out_dir, progress=stderr.is_terminal and not as_json
+    )
+    result = build_command.build(settings)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    for path in [*result.wheels, *result.sdists]:
+        stdout.print(f"built {path}", highlight=False)
+
+
+# --- end new, build ---
+
+
+# --- publish ---
+
+
+@cli.command()
+@click.argument(
+    "paths", nargs=-1, type=click.Path(path_type=Path), metavar="[DIST_DIR_OR_FILES]..."
+)
+@click.option(
+    "--registry",
+    metavar="NAME|URL",
+    help="A registry named in ~/.config/dativo/config.toml, or its root URL "
+    "(default: the config's default-registry).",
+)
+@click.option(
+    "--token",
+    help="The API token (default: $DATIVO_REGISTRY_TOKEN, else the registry's config entry).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was published as JSON.")
+def publish(
+    paths: tuple[Path, ...], registry: str | None, token: str | None, as_json: bool
+) -> None:
+    """Upload distributions (default: dist/), their signatures, reports and benchmarks.
+
+    Refuses, before uploading anything, what the registry would refuse:
+    unsigned files when it requires signatures, signatures about other files.
+    """
+    from dativo_pkg.commands import publish as publish_command
+
+    progress = stderr.is_terminal and not as_json
+    settings = publish_command.PublishSettings(
+        paths=paths or (Path("dist"),), registry=registry, token=token, progress=progress
+    )
+    say = (lambda message: stderr.print(message, highlight=False)) if progress else None
+    result = publish_command.publish(settings, say)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    for release in result.releases:
+        for f in release.files:
+            signed = "signed" if f["signed"] else "unsigned"
+            line = f"{f['action']} {f['filename']} ({signed})"
+            stdout.print(line, highlight=False, soft_wrap=True)
+        for s in release.statements:
+            line = f"{s['action']} {s['kind']} {s['file']}"
+            stdout.print(line, highlight=False, soft_wrap=True)
+        level = release.certification or "none"
+        stdout.print(f"{release.url} (certification: {level})", highlight=False, soft_wrap=True)
+
+
+# --- end publish ---
+
+
+# --- test, bench ---
+
+_LEVEL_CHOICE = click.Choice(["compatible", "verified", "certified"])
+
+
+def _project_argument(func: Any) -> Any:
+    return click.argument(
+        "project",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        required=False,
+    )(func)
+
+
+def _dist_option(help_text: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--dist",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+def _postgres_url_option(func: Any) -> Any:
+    return click.option(
+        "--postgres-url",
+        envvar="DATIVO_TEST_PG_URL",
+        help="A PostgreSQL server for postgres fixtures; a scratch database is created "
+        "and dropped on it (default: $DATIVO_TEST_PG_URL).",
+    )(func)
+
+
+@cli.command("test")
+@_project_argument
+@_dist_option("Test this wheel (default: build PROJECT into PROJECT/dist first).")
+@click.option(
+    "--level",
+    type=_LEVEL_CHOICE,
+    default="verified",
+    show_default=True,
+    help="The level the plugin must reach (exit 3 otherwise).",
+)
+@_postgres_url_option
+@click.option(
+    "--publisher-key",
+    "publisher_keys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A publisher's public key (PEM) whose signature counts (repeatable).",
+)
+@_sigstore_instance_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def test_(
+    project: Path,
+    dist: Path | None,
+    level: str,
+    postgres_url: str | None,
+    publisher_keys: tuple[Path, ...],
+    sigstore_instances: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run the conformance suite on PROJECT's plugin; write DIST.conformance.json."""
+    from dativo_pkg.commands import conformance
+
+    progress = stderr.is_terminal and not as_json
+    settings = conformance.ConformanceSettings(
+        project=project,
+        dist=dist,
+        level=level,  # type: ignore[arg-type]
+        postgres_url=postgres_url,
+        publisher_keys=publisher_keys,
+        sigstore_instances=sigstore_instances or ("production",),
+        progress=progress,
+    )
+    observer = conformance.CheckProgress(stderr) if progress else None
+    outcome = conformance.run_test(settings, observer)
+    if as_json:
+        _print_json(outcome.to_json())
+    else:
+        stdout.print(conformance.render_report(outcome.report))
+        stdout.print(f"report: {outcome.report_path}", highlight=False, soft_wrap=True)
+    conformance.require_level(outcome.report, settings.level)
+
+
+@cli.command()
+@_project_argument
+@_dist_option("Benchmark this wheel and write DIST.benchmark.json (default: the installed plugin).")
+@click.option(
+    "--rows", type=click.IntRange(min=1), default=100_000, show_default=True, help="Dataset rows."
+)
+@click.option(
+    "--repeats",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Runs per side; the best one counts.",
+)
+@_postgres_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def bench(
+    project: Path,
+    dist: Path | None,
+    rows: int,
+    repeats: int,
+    postgres_url: str | None,
+    as_json: bool,
+) -> None:
+    """Measure PROJECT's plugin against the built-in baseline: rows/s, MB/s, peak RSS."""
+    from dativo_pkg.commands import bench as bench_command
+
+    settings = bench_command.BenchSettings(
+        project=project, dist=dist, rows=rows, repeats=repeats, postgres_url=postgres_url
+    )
+    if stderr.is_terminal and not as_json:
+        with stderr.status("benchmarking") as status:
+            outcome = bench_command.run_bench(settings, lambda m: status.update(m))
+    else:
+        outcome = bench_command.run_bench(settings)
+    if as_json:
+        _print_json(outcome.to_json())
+        return
+    stdout.print(bench_command.render_bench(outcome.results))
+    if outcome.path is not None:
+        stdout.print(f"results: {outcome.path}", highlight=False, soft_wrap=True)
+
+
+# --- end test, bench ---
+
+
 def _interrupted(cause: BaseException | None) -> None:
     from dativo_pkg.commands import run as run_command
 
@@ -436,17 +701,16 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except DativoError as exc:
-        stderr.print(
-            f"[bold red]error:[/bold red] {redact(exc.message)}", highlight=False, markup=True
-        )
+        stderr.print(f"[bold red]error:[/bold red] {escape(redact(exc.message))}", highlight=False)
         if exc.hint:
-            stderr.print(f"  [bold]hint:[/bold] {redact(exc.hint)}", highlight=False)
+            stderr.print(f"  [bold]hint:[/bold] {escape(redact(exc.hint))}", highlight=False)
         log.debug("traceback", exc_info=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         log.debug("traceback", exc_info=True)
         stderr.print(
-            f"[bold red]internal error:[/bold red] {type(exc).__name__}: {redact(str(exc))}\n"
+            f"[bold red]internal error:[/bold red] {type(exc).__name__}: "
+            f"{escape(redact(str(exc)))}\n"
             "  this is a bug in dativo-pkg; run with -vv for the traceback and report it",
             highlight=False,
         )

@@ -62,7 +62,7 @@ class InstalledPlugin:
             check_api_range(self.spec.api, plugin=self.connector)
             if not self.spec.runs_in_process:
                 return self._create_executable(raw_config)
-        cls = self._load_class()
+        cls = self.load_class()
         check_api_range(cls.api_range, plugin=self.connector)
         return cls.from_config(raw_config, name=f"{self.kind} {self.connector!r}")
 
@@ -74,7 +74,8 @@ class InstalledPlugin:
         factory = ExecutableReader if self.kind == "reader" else ExecutableWriter
         return factory.create(executable, self.spec, raw_config)
 
-    def _load_class(self) -> type[Reader[Any]] | type[Writer[Any]]:
+    def load_class(self) -> type[Reader[Any]] | type[Writer[Any]]:
+        """Import the class the entry point names; it must subclass Reader or Writer."""
         _extend_sys_path()
         try:
             obj = self.entry_point.load()

@@ -23,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "CompatibilityError",
     "ConfigError",
+    "ConformanceFailed",
     "DataError",
     "DativoError",
     "JobFileError",
@@ -79,6 +80,13 @@ class StateError(DativoError):
     """The incremental state file cannot be read or does not fit the job."""
 
     exit_code = 2
+
+
+class ConformanceFailed(DativoError):
+    """A plugin did not reach the conformance level asked for; the message names each
+    failing check and why."""
+
+    exit_code = 3
 
 
 class SourceUnreachable(DativoError):

@@ -33,10 +33,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dativo_registry import auth
+from dativo_registry.certification import Level, at_least, release_certifications
 from dativo_registry.deps import get_session
 from dativo_registry.errors import NotFound
 from dativo_registry.models import Attachment, File, Project, Release, User
 from dativo_registry.provenance import verify_statement
+from dativo_registry.publishers import list_publishers, publisher_json
 from dativo_registry.simple import version_key
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "PluginSummary",
     "ProjectReleases",
     "ReleaseDetail",
+    "UploadPolicy",
     "router",
 ]
 
@@ -55,6 +58,13 @@ router = APIRouter(prefix="/api/v1", tags=["plugins"])
 MAX_ATTACHMENT_BYTES = 1 << 20
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+_CERTIFICATION = (
+    "The level the newest signed conformance report about one of the release's files "
+    "claims (compatible < verified < certified); certified only when signed by a publisher "
+    "of the project about a file with verified provenance, else capped at verified; null "
+    "without a signed report"
+)
 
 
 class PluginOut(BaseModel):
@@ -76,6 +86,7 @@ class PluginSummary(BaseModel):
     version: str
     summary: str | None
     plugins: list[PluginOut]
+    certification: Level | None = Field(default=None, description=_CERTIFICATION)
 
 
 class PluginList(BaseModel):
@@ -158,6 +169,30 @@ class ReleaseDetail(BaseModel):
     metadata: dict[str, Any] = Field(description="Core metadata fields of the first file")
     files: list[FileOut]
     attachments: list[AttachmentOut] = Field(description="Conformance reports and benchmarks")
+    certification: Level | None = Field(default=None, description=_CERTIFICATION)
+
+
+class PublisherOut(BaseModel):
+    """A registered publisher: an OIDC identity at an issuer, or a public key."""
+
+    project: str
+    kind: str = Field(examples=["oidc", "key"])
+    issuer: str | None = Field(description="OIDC issuer URL; null for a key")
+    identity: str | None = Field(description="Certificate identity (SAN); null for a key")
+    key_id: str | None = Field(description="sha256:<hex> of the public key; null for OIDC")
+    public_key: str | None = Field(description="PEM SubjectPublicKeyInfo; null for OIDC")
+    created_at: dt.datetime | None
+
+
+class UploadPolicy(BaseModel):
+    """What an upload to a project (existing or not yet) must carry."""
+
+    project: str = Field(description="The normalized project name")
+    signatures_required: bool = Field(
+        description="Files and attachments must be signed by one of ``publishers``: the project "
+        "has publishers, or the registry runs with --require-signatures"
+    )
+    publishers: list[PublisherOut]
 
 
 @router.get("/plugins", summary="List and search plugins")
@@ -172,6 +207,9 @@ def list_plugins(
     api_version: Annotated[
         str | None, Query(description="Keep plugins whose API range contains this version")
     ] = None,
+    certification: Annotated[
+        Level | None, Query(description="Keep releases certified at least at this level")
+    ] = None,
 ) -> PluginList:
     """Plugins whose newest installable release matches every filter given.
 
@@ -179,11 +217,18 @@ def list_plugins(
     its plugins passes them all, and only the plugins that pass are listed.
     ``q`` matches when each of its words appears in the project name, the
     summary, or a listed plugin's connector or description (case-insensitive).
+    ``certification`` keeps releases certified at that level or higher (see
+    :mod:`.certification`).
     """
     api = _parse_version(api_version) if api_version else None
     words = q.lower().split() if q else []
     found = []
-    for project, release in _newest_plugin_releases(session):
+    newest = _newest_plugin_releases(session)
+    levels = release_certifications(session, [release for _, release in newest])
+    for project, release in newest:
+        level = levels[release.id]
+        if certification is not None and not at_least(level, certification):
+            continue
         plugins = [
             spec
             for spec in _plugin_specs(release.manifest)
@@ -207,6 +252,7 @@ def list_plugins(
                     version=release.version,
                     summary=release.summary,
                     plugins=plugins,
+                    certification=level,
                 )
             )
     return PluginList(plugins=found)
@@ -242,6 +288,25 @@ def release_detail(project: str, version: str, session: SessionDep) -> ReleaseDe
     """A release: its manifest, config schemas, files and their digests, and attachments."""
     release = _release(session, project, version)
     return _detail(session, release)
+
+
+@router.get("/projects/{project}/upload-policy", summary="What uploads to a project must carry")
+def upload_policy(project: str, request: Request, session: SessionDep) -> UploadPolicy:
+    """Whether uploads to ``project`` (which need not exist yet) must be signed, and by whom.
+
+    ``dativo-pkg publish`` asks before uploading anything, so that it refuses
+    unsigned files itself instead of being refused halfway.
+    """
+    try:
+        normalized = canonicalize_name(project, validate=True)
+    except InvalidName as exc:
+        raise NotFound(f"no project named {project!r}: that is not a valid project name") from exc
+    rows = list_publishers(session, normalized)
+    return UploadPolicy(
+        project=normalized,
+        signatures_required=bool(rows) or request.app.state.settings.require_signatures,
+        publishers=[PublisherOut.model_validate(publisher_json(row)) for row in rows],
+    )
 
 
 @router.post(
@@ -453,6 +518,7 @@ def _detail(session: Session, release: Release) -> ReleaseDetail:
             for f in files
         ],
         attachments=[_attachment_out(a, uploader) for a, uploader in attachments],
+        certification=release_certifications(session, [release])[release.id],
     )
 
 

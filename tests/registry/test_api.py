@@ -244,6 +244,7 @@ def test_openapi_describes_the_plugin_api(catalogue: Catalogue) -> None:
         "/api/v1/plugins/{project}/{version}",
         "/api/v1/plugins/{project}/{version}/conformance",
         "/api/v1/plugins/{project}/{version}/benchmarks",
+        "/api/v1/projects/{project}/upload-policy",
     ):
         assert path in paths, path
     listing = paths["/api/v1/plugins"]["get"]
@@ -253,6 +254,7 @@ def test_openapi_describes_the_plugin_api(catalogue: Catalogue) -> None:
         "connector",
         "language",
         "api_version",
+        "certification",
     }
     ok = listing["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/PluginList"}

@@ -35,6 +35,7 @@ from dativo_pkg.trust._statement import (
     CONFORMANCE_PREDICATE,
     PUBLISH_PREDICATE,
     Subject,
+    check_statement,
     statement_subject,
 )
 from dativo_pkg.trust._verify import Verified, is_key_bundle, verify_signature
@@ -61,6 +62,7 @@ __all__ = [
     "TrustRoots",
     "Verified",
     "build_provenance",
+    "check_statement",
     "generate_private_key",
     "is_key_bundle",
     "key_id",

@@ -1,0 +1,10 @@
+"""{{ cookiecutter.description }}
+
+The reader is published under the connector name ``{{ cookiecutter.connector }}`` (entry point
+group ``dativo.readers``); ``dativo-plugin.json`` beside this file is its manifest.
+"""
+
+from {{ cookiecutter.package_name }}.reader import {{ cookiecutter.class_name }}, {{ cookiecutter.class_name }}Config
+
+__all__ = ["{{ cookiecutter.class_name }}", "{{ cookiecutter.class_name }}Config"]
+__version__ = "{{ cookiecutter.version }}"

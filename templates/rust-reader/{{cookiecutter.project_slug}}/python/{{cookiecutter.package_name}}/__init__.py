@@ -1,0 +1,13 @@
+"""{{ cookiecutter.description }}
+
+The reader is published under the connector name ``{{ cookiecutter.connector }}`` (entry point
+group ``dativo.readers``); ``dativo-plugin.json`` beside this file is its manifest. The
+reading itself is Rust: ``{{ cookiecutter.package_name }}._native`` is the compiled extension
+(crates/{{ cookiecutter.project_slug }}-py) over the pure-Rust crate
+crates/{{ cookiecutter.project_slug }}-core.
+"""
+
+from {{ cookiecutter.package_name }}.reader import {{ cookiecutter.class_name }}, {{ cookiecutter.class_name }}Config
+
+__all__ = ["{{ cookiecutter.class_name }}", "{{ cookiecutter.class_name }}Config"]
+__version__ = "{{ cookiecutter.version }}"
