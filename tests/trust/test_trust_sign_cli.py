@@ -195,7 +195,7 @@ def _unreachable_instance(directory: Path) -> Path:
     [
         (["--identity-token", "not-a-jwt"], "identity token was refused"),
         (
-            ["--identity-token", _token(), "--trust-config", "PRIVATE"],
+            ["--identity-token", "TOKEN", "--trust-config", "PRIVATE"],
             "cannot reach the Sigstore instance",
         ),
         ([], "no identity token"),
@@ -205,8 +205,9 @@ def _unreachable_instance(directory: Path) -> Path:
 def test_keyless_failures_are_clear_and_write_nothing(
     workdir: Path, extra: list[str], message: str
 ) -> None:
-    private = _unreachable_instance(workdir)
-    args = [str(private) if a == "PRIVATE" else a for a in extra]
+    # Made here, not at collection: the token expires 10 minutes after it is made.
+    placeholders = {"PRIVATE": str(_unreachable_instance(workdir)), "TOKEN": _token()}
+    args = [placeholders.get(a, a) for a in extra]
     result = run("sign", STAGING_WHEEL.name, *args, cwd=workdir)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
