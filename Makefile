@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 PG     := scripts/pg.sh
 
-.PHONY: install test lint demo bench bench-all clean
+.PHONY: install test lint demo bench bench-all bench-first-plugin clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,11 @@ bench-all: install
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/csv_to_parquet.py --size-mb 1100
 	$(PG) start && $(PY) bench/postgres_to_parquet.py --url $$($(PG) url) --rows 1000000
+
+# new → build → sign → test → bench → publish → install → run, timed, for each
+# template (the Rust one is a cold build: about 5 minutes on 2 cores).
+bench-first-plugin: install
+	$(PY) bench/time_to_first_plugin.py
 
 clean:
 	$(PG) stop

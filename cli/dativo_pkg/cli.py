@@ -471,7 +471,10 @@ def new(
         f"(connector {result.connector}, package {result.package_name})",
         highlight=False,
     )
-    stderr.print(f"next: cd {result.path} && dativo-pkg test && dativo-pkg build", highlight=False)
+    stderr.print(
+        f"next: cd {result.path} && dativo-pkg test   (builds dist/ and tests the wheel)",
+        highlight=False,
+    )
 
 
 @cli.command()
