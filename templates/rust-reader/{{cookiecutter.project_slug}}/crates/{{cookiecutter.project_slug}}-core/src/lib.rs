@@ -17,9 +17,11 @@
 //! Incremental reads push the filter down: with a [`CursorFilter`] only rows
 //! whose cursor column is greater than `after` are returned.
 
+mod columns;
 mod discover;
 mod error;
 mod infer;
+mod parse;
 mod reader;
 
 pub use error::{Error, Result};

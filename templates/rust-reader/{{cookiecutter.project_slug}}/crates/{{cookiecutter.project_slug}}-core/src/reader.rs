@@ -9,13 +9,12 @@ use arrow_array::types::{
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use arrow_array::{Array, BooleanArray, RecordBatch, RecordBatchReader};
-use arrow_csv::reader::Format;
 use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
-use arrow_select::filter::filter_record_batch;
 
+use crate::columns::{Columns, Value, decode, filter_record_batch};
 use crate::discover::csv_files;
 use crate::error::{Error, Result};
-use crate::infer::{Schemas, infer, relabel};
+use crate::infer::{csv_error, csv_reader, infer};
 
 /// Only rows whose `column` is greater than `after` (an incremental read).
 ///
@@ -59,17 +58,19 @@ pub fn open(path: &Path, options: &CsvOptions) -> Result<CsvBatchReader> {
         return Err(Error::InvalidOption("infer_rows must be at least 1".into()));
     }
     let files = csv_files(path)?;
-    let format = Format::default().with_header(true).with_delimiter(options.delimiter);
-    let schemas = infer(&files[0], &format, options.infer_rows)?;
+    let schema = infer(&files[0], options.delimiter, options.infer_rows)?;
     let cursor = match &options.cursor {
-        Some(filter) => Some((cursor_index(&schemas.output, &filter.column)?, filter.after)),
+        Some(filter) => Some((cursor_index(&schema, &filter.column)?, filter.after)),
         None => None,
     };
     Ok(CsvBatchReader {
         files: files.into_iter(),
         current: None,
-        schemas,
-        format,
+        types: schema.fields().iter().map(|f| f.data_type().clone()).collect(),
+        values: Vec::new(),
+        record: csv::StringRecord::new(),
+        schema,
+        delimiter: options.delimiter,
         batch_size: options.batch_size,
         cursor,
         failed: false,
@@ -94,9 +95,15 @@ fn cursor_index(schema: &SchemaRef, column: &str) -> Result<usize> {
 /// Record batches of every file in turn, all with the same schema.
 pub struct CsvBatchReader {
     files: std::vec::IntoIter<PathBuf>,
-    current: Option<(PathBuf, arrow_csv::Reader<File>)>,
-    schemas: Schemas,
-    format: Format,
+    current: Option<(PathBuf, csv::Reader<File>)>,
+    schema: SchemaRef,
+    /// The type of each column (the schema's, at hand).
+    types: Vec<DataType>,
+    /// The decoded fields of the current row (reused).
+    values: Vec<Value>,
+    /// The current row (reused).
+    record: csv::StringRecord,
+    delimiter: u8,
     batch_size: usize,
     cursor: Option<(usize, i64)>,
     /// Set by the first error: the reader then ends instead of failing forever.
@@ -107,7 +114,7 @@ impl std::fmt::Debug for CsvBatchReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CsvBatchReader")
             .field("file", &self.current.as_ref().map(|(path, _)| path))
-            .field("schema", &self.schemas.output)
+            .field("schema", &self.schema)
             .finish_non_exhaustive()
     }
 }
@@ -115,7 +122,7 @@ impl std::fmt::Debug for CsvBatchReader {
 impl CsvBatchReader {
     /// The schema of every batch this reader returns.
     pub fn schema(&self) -> SchemaRef {
-        self.schemas.output.clone()
+        self.schema.clone()
     }
 
     /// The next non-empty batch, or `None` when every file has been read.
@@ -137,7 +144,7 @@ impl CsvBatchReader {
 
     fn advance(&mut self) -> Result<Option<RecordBatch>> {
         loop {
-            let Some((path, reader)) = self.current.as_mut() else {
+            let Some((path, _)) = self.current.as_ref() else {
                 match self.files.next() {
                     Some(path) => {
                         let reader = self.open_file(&path)?;
@@ -147,30 +154,78 @@ impl CsvBatchReader {
                     None => return Ok(None),
                 }
             };
-            let csv_error = |source| Error::Csv { path: path.clone(), source };
-            match reader.next() {
-                None => self.current = None,
-                Some(Err(source)) => return Err(csv_error(source)),
-                Some(Ok(batch)) => {
-                    let batch = relabel(batch, &self.schemas.output)
-                        .and_then(|batch| only_newer(batch, self.cursor))
-                        .map_err(csv_error)?;
-                    if batch.num_rows() > 0 {
-                        return Ok(Some(batch));
-                    }
+            let path = path.clone();
+            let mut columns = Columns::new(self.schema.clone(), self.batch_size.min(8192));
+            let filled = self.fill(&mut columns);
+            if filled.map_err(|source| Error::Csv { path: path.clone(), source })? {
+                self.current = None;
+            }
+            if columns.rows() > 0 {
+                let batch = columns
+                    .finish()
+                    .and_then(|batch| only_newer(batch, self.cursor))
+                    .map_err(|source| Error::Csv { path, source })?;
+                if batch.num_rows() > 0 {
+                    return Ok(Some(batch));
                 }
             }
         }
     }
 
-    fn open_file(&self, path: &Path) -> Result<arrow_csv::Reader<File>> {
+    /// Append the current file's next rows to `columns`, up to a batch; true when the file
+    /// has no more rows.
+    fn fill(&mut self, columns: &mut Columns) -> Result<bool, ArrowError> {
+        let Some((_, reader)) = self.current.as_mut() else {
+            return Ok(true);
+        };
+        while columns.rows() < self.batch_size {
+            let more = reader
+                .read_record(&mut self.record)
+                .map_err(|e| ArrowError::CsvError(e.to_string()))?;
+            if !more {
+                return Ok(true);
+            }
+            let line = self.record.position().map_or(0, csv::Position::line);
+            self.values.clear();
+            for (index, (text, data_type)) in self.record.iter().zip(&self.types).enumerate() {
+                let value = decode(text, data_type).map_err(|message| {
+                    ArrowError::ParseError(format!("{message} for column {index} at line {line}"))
+                })?;
+                self.values.push(value);
+            }
+            columns.push(&self.values, self.record.iter());
+        }
+        Ok(false)
+    }
+
+    fn open_file(&self, path: &Path) -> Result<csv::Reader<File>> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        arrow_csv::ReaderBuilder::new(self.schemas.parse.clone())
-            .with_format(self.format.clone())
-            .with_header_validation(true)
-            .with_batch_size(self.batch_size)
-            .build(file)
-            .map_err(|source| Error::Csv { path: path.to_path_buf(), source })
+        let mut reader = csv_reader(file, self.delimiter);
+        let header = reader.headers().map_err(|e| csv_error(path, e))?;
+        let header_error = |message: String| Error::Csv {
+            path: path.to_path_buf(),
+            source: ArrowError::CsvError(message),
+        };
+        if header.is_empty() && !self.schema.fields().is_empty() {
+            return Err(header_error("CSV header validation failed: no header row found".into()));
+        }
+        for (index, field) in self.schema.fields().iter().enumerate() {
+            let found = header.get(index).unwrap_or("");
+            if found != field.name() {
+                return Err(header_error(format!(
+                    "CSV header does not match schema at column {index}: expected {:?} but found {found:?}",
+                    field.name()
+                )));
+            }
+        }
+        if header.len() != self.schema.fields().len() {
+            return Err(header_error(format!(
+                "CSV header has {} columns, expected {}",
+                header.len(),
+                self.schema.fields().len()
+            )));
+        }
+        Ok(reader)
     }
 }
 
