@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 PG     := scripts/pg.sh
 
-.PHONY: install test lint demo bench bench-all bench-first-plugin clean
+.PHONY: install test lint demo bench bench-all bench-postgres bench-first-plugin clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	MYPYPATH=cli:plugins/postgres-rs/python $(BIN)/mypy -p dativo_postgres_rs
 
 # The PostgreSQL tests need a server: a private one is started from Debian's
 # binaries when they are installed. Without them those tests are skipped,
@@ -32,6 +33,10 @@ demo: install
 	$(BIN)/dativo-pkg run demo/orders.yaml
 	@echo "Run it again: incremental, so nothing new is read:"
 	$(BIN)/dativo-pkg run demo/orders.yaml
+	@# The reference Rust PostgreSQL reader: build, certify, sign, publish to the
+	@# embedded registry (demo/registry), install verified, run PostgreSQL -> Parquet.
+	$(PG) start
+	PATH="$$HOME/.cargo/bin:$$PATH" $(PY) demo/postgres_rs_demo.py --url $$($(PG) url)
 
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
@@ -44,6 +49,12 @@ bench-all: install
 	$(PY) bench/csv_to_parquet.py --size-mb 1100
 	$(PG) start && $(PY) bench/postgres_to_parquet.py --url $$($(PG) url) --rows 1000000
 
+# The Rust PostgreSQL reader against the Python default, psycopg, ADBC, ConnectorX
+# and the psql and server floors (issue-sized tables: 1 M lineitem, 2 M narrow rows).
+bench-postgres: install
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PG) start && PATH="$$HOME/.cargo/bin:$$PATH" $(PY) bench/postgres/run.py --url $$($(PG) url) --build
+
 # new → build → sign → test → bench → publish → install → run, timed, for each
 # template (the Rust one is a cold build: about 5 minutes on 2 cores).
 bench-first-plugin: install
@@ -51,4 +62,4 @@ bench-first-plugin: install
 
 clean:
 	$(PG) stop
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/out demo/state bench/data
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/out demo/state demo/site demo/registry bench/data

@@ -375,7 +375,7 @@ class _Decoder:
                 column.plan.to_arrow(parsed.combine_chunks())
                 for column, parsed in zip(self._columns, table.columns, strict=True)
             ]
-        except (pa.ArrowInvalid, ValueError) as exc:
+        except (pa.ArrowInvalid, ValueError, OverflowError) as exc:  # overflow: huge intervals
             raise self._data_error(exc, first, last) from exc
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
