@@ -11,7 +11,8 @@ plugin author or user types, in its own process:
    minutes on 2 cores; Cargo's output is kept in build/cargo-target);
 3. `dativo-pkg key generate`, then `dativo-pkg sign --key` the wheel and sdist;
 4. `dativo-pkg test --level certified` (the conformance suite, against a
-   scratch database) and `dativo-pkg sign --conformance` of its report;
+   scratch database), `dativo-pkg bench` (against the Python default reader)
+   and `dativo-pkg sign` of the report and the results;
 5. `dativo-registry publisher add` binds the project to the key, and
    `dativo-pkg publish` uploads everything to the embedded registry in
    demo/registry (started for the demo; it requires signatures);
@@ -37,6 +38,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +114,9 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="PostgreSQL URL of the demo database")
     parser.add_argument("--rows", type=int, default=ROWS, help="rows of the demo table")
     parser.add_argument(
+        "--bench-rows", type=int, default=100_000, help="rows of the benchmark dataset"
+    )
+    parser.add_argument(
         "--workdir", type=Path, default=DEMO, help="where out/, site/ and registry/ go"
     )
     args = parser.parse_args()
@@ -157,12 +162,21 @@ def main() -> None:
     print(f"conformance level: {report['level']}")
     _run([pkg, "sign", "--key", key, "--conformance", f"{wheel}.conformance.json", wheel], env)
 
+    _step("benchmark it against the Python default reader, sign the results")
+    _run([pkg, "bench", PLUGIN, "--dist", wheel, "--rows", str(args.bench_rows),
+          "--postgres-url", args.url, "--json"], env)  # fmt: skip
+    _run([pkg, "sign", "--key", key, "--benchmark", f"{wheel}.benchmark.json", wheel], env)
+
     _step("publish to the embedded registry (demo/registry, signatures required)")
     with running_registry(registry_dir, ["--require-signatures"]) as (base, token):
         _run([registry, "publisher", "add", "--project", PROJECT, "--key", f"{key}.pub",
               "--data-dir", registry_dir], env)  # fmt: skip
         _run([pkg, "publish", dist, "--registry", base, "--json"],
              {**env, "DATIVO_REGISTRY_TOKEN": token})  # fmt: skip
+
+        release = httpx.get(f"{base}/api/v1/plugins/{PROJECT}/0.1.0", timeout=30).json()
+        kinds = sorted(a["kind"] for a in release["attachments"])
+        print(f"registry: {PROJECT} 0.1.0, {release['certification']}, with {', '.join(kinds)}")
 
         _step("install it verified into demo/site (policy: only this publisher key)")
         policy = work / "policy.yaml"

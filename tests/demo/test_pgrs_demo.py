@@ -33,11 +33,14 @@ def test_demo_builds_publishes_installs_and_runs_the_rust_reader(
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "demo" / "postgres_rs_demo.py"), "--url", pg_url,
-         "--rows", str(ROWS), "--workdir", str(tmp_path)],
+         "--rows", str(ROWS), "--bench-rows", "2000", "--workdir", str(tmp_path)],
         capture_output=True, text=True, env=env, timeout=1800, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "conformance level: certified" in result.stdout
+    assert "registry: dativo-postgres-rs 0.1.0, certified, with benchmark, conformance" in (
+        result.stdout
+    )
 
     work = tmp_path / "out" / "postgres-rs"
     for plugin in ("postgres_rs", "postgres"):
