@@ -60,6 +60,14 @@ bench-postgres: install
 bench-first-plugin: install
 	$(PY) bench/time_to_first_plugin.py
 
+# --- search ---
+# Marketplace search and plugin pages with 10,000 plugins, on SQLite and PostgreSQL.
+.PHONY: bench-marketplace
+bench-marketplace: install
+	$(PG) start && $(PY) bench/marketplace_search.py --url $$($(PG) url) --rounds 3 \
+		--out bench/results/marketplace_search.json
+# --- end search ---
+
 clean:
 	$(PG) stop
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/out demo/state demo/site demo/registry bench/data
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/out demo/state demo/site demo/registry demo/marketplace bench/data

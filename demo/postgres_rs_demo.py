@@ -16,9 +16,12 @@ plugin author or user types, in its own process:
 5. `dativo-registry publisher add` binds the project to the key, and
    `dativo-pkg publish` uploads everything to the embedded registry in
    demo/registry (started for the demo; it requires signatures);
-6. `dativo-pkg install dativo-postgres-rs --policy` into demo/site: digest and
+6. two more plugins, made from the python-reader and python-writer templates,
+   go through the same steps (bench/time_to_first_plugin.py), so the
+   marketplace has several plugins with badges and benchmark charts;
+7. `dativo-pkg install dativo-postgres-rs --policy` into demo/site: digest and
    signature verified against the policy before anything is installed;
-7. `dativo-pkg run demo/pg_orders.yaml`: PostgreSQL → Parquet with
+8. `dativo-pkg run`: PostgreSQL → Parquet with
    `plugin: postgres_rs`, then the same job with the Python default reader
    (`plugin: postgres`), to compare.
 
@@ -45,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"
 sys.path.insert(0, str(ROOT / "bench"))
 from registry_simple import BIN, running_registry  # noqa: E402
+from time_to_first_plugin import TEMPLATES, run_journey  # noqa: E402
 
 PLUGIN = ROOT / "plugins" / "postgres-rs"
 PROJECT = "dativo-postgres-rs"
@@ -117,13 +121,20 @@ def main() -> None:
         "--bench-rows", type=int, default=100_000, help="rows of the benchmark dataset"
     )
     parser.add_argument(
+        "--template",
+        action="append",
+        choices=sorted(TEMPLATES),
+        help="also publish a plugin made from this template (repeatable; default: "
+        "python-reader and python-writer)",
+    )
+    parser.add_argument(
         "--workdir", type=Path, default=DEMO, help="where out/, site/ and registry/ go"
     )
     args = parser.parse_args()
     work = args.workdir / "out" / "postgres-rs"
     site_prefix = args.workdir / "site"
     registry_dir = args.workdir / "registry"
-    for stale in (work, site_prefix, registry_dir):
+    for stale in (work, site_prefix, registry_dir, args.workdir / "marketplace"):
         shutil.rmtree(stale, ignore_errors=True)
     work.mkdir(parents=True)
     dist = work / "dist"
@@ -178,6 +189,19 @@ def main() -> None:
         kinds = sorted(a["kind"] for a in release["attachments"])
         print(f"registry: {PROJECT} 0.1.0, {release['certification']}, with {', '.join(kinds)}")
 
+        for template in args.template or ["python-reader", "python-writer"]:
+            _step(f"one more plugin for the marketplace: new → … → publish, from {template}")
+            journey = run_journey(
+                template,
+                work / "templates" / template,
+                registry_url=base,
+                registry_data_dir=registry_dir,
+                token=token,
+                name=f"demo-{template}",
+                cargo_target_dir=ROOT / "build" / "cargo-target",
+            )
+            print(f"published {journey.name}: {journey.release.get('certification')}")
+
         _step("install it verified into demo/site (policy: only this publisher key)")
         policy = work / "policy.yaml"
         policy.write_text(f"plugins:\n  {PROJECT}:\n    - key: {key}.pub\n")
@@ -192,10 +216,23 @@ def main() -> None:
             _run([pkg, "run", job, "--json"], {**env, "DATIVO_PLUGIN_PATH": str(site)})
         )
         print(f"{plugin:>12}: {summary['rows']:,} rows in {summary['seconds']:.2f} s")
+    _step("export the marketplace as a signed static index (demo/marketplace)")
+    marketplace = args.workdir / "marketplace"
+    index_key = work / "index-key.pem"
+    index_env = {**env, "DATIVO_INDEX_KEY_PASSPHRASE": PASSPHRASE}
+    _run([registry, "index-key", "generate", "-o", index_key], index_env)
+    _run([registry, "export-index", marketplace, "--data-dir", registry_dir,
+          "--key", index_key, "--json"], index_env)  # fmt: skip
+    print(
+        "Serve it with any static host and search it with no registry running:\n"
+        f"  python -m http.server -d {marketplace} 8081\n"
+        f"  {pkg} search postgres --index-url http://127.0.0.1:8081 "
+        f"--index-key {index_key}.pub"
+    )
     print(
         "\nThe registry keeps what was published. Serve it again with:\n"
         f"  {registry} serve --data-dir {registry_dir} --port 8080\n"
-        "and open http://127.0.0.1:8080/"
+        "and open its marketplace at http://127.0.0.1:8080/"
     )
 
 

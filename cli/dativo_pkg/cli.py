@@ -685,6 +685,82 @@ def bench(
 # --- end test, bench ---
 
 
+# --- search, info ---
+
+
+def _catalog_options(func: Any) -> Any:
+    """Where to look: a registry (its plugin API) or a signed static index."""
+    func = click.option(
+        "--index-key",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Pin the static index's public key (PEM); default: [indexes] in the config "
+        "file, else the key first seen for the URL.",
+    )(func)
+    func = click.option(
+        "--index-url",
+        metavar="URL|NAME",
+        help="A signed static index (`dativo-registry export-index` output: URL, directory, "
+        "or an [indexes.NAME] of the config file), verified; no registry needed.",
+    )(func)
+    return click.option(
+        "--registry",
+        metavar="NAME|URL",
+        help="A registry named in ~/.config/dativo/config.toml, or its root URL "
+        "(default: the config's default-registry).",
+    )(func)
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--kind", type=click.Choice(["reader", "writer"]), help="Only this kind.")
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=50, show_default=True, help="Results shown."
+)
+@_catalog_options
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def search(
+    query: tuple[str, ...],
+    kind: str | None,
+    limit: int,
+    registry: str | None,
+    index_url: str | None,
+    index_key: Path | None,
+    as_json: bool,
+) -> None:
+    """Find plugins whose name, summary or description has every word of QUERY."""
+    from dativo_pkg.commands import search as search_command
+
+    catalog = search_command.CatalogOptions(registry, index_url, index_key)
+    settings = search_command.SearchSettings(" ".join(query) or None, kind, limit, catalog)
+    outcome = search_command.search(settings)
+    if as_json:
+        _print_json(outcome.to_json())
+        return
+    stdout.print(search_command.render_results(outcome))
+
+
+@cli.command()
+@click.argument("name")
+@_catalog_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plugin as JSON.")
+def info(
+    name: str, registry: str | None, index_url: str | None, index_key: Path | None, as_json: bool
+) -> None:
+    """Show plugin NAME: signer, certification, versions, config fields, install command."""
+    from dativo_pkg.commands import info as info_command
+    from dativo_pkg.commands.search import CatalogOptions
+
+    settings = info_command.InfoSettings(name, CatalogOptions(registry, index_url, index_key))
+    result = info_command.info(settings)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    stdout.print(info_command.render_info(result))
+
+
+# --- end search, info ---
+
+
 def _interrupted(cause: BaseException | None) -> None:
     from dativo_pkg.commands import run as run_command
 

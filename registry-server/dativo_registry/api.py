@@ -4,9 +4,8 @@ A *plugin* here is a project whose release carries a plugin manifest
 (``dativo-plugin.json``, extracted at upload). Search looks at the newest
 release of each project that is not yanked and still has a file, as
 ``pip install NAME`` would; a project's other releases are listed by
-``/api/v1/plugins/{project}``. Filtering runs in Python over the manifests:
-simple, and fast enough for thousands of plugins (a search index can replace
-it without changing the API).
+``/api/v1/plugins/{project}``. Search, filters, sorting and pages are
+:mod:`.search`'s, over the catalog (:mod:`.catalog`) and its full-text index.
 
 Releases are returned with their attachments (conformance reports and
 benchmark results, attached through :mod:`.publishing`) and their
@@ -19,17 +18,17 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dativo_registry.certification import Level, at_least, release_certifications
+from dativo_registry.certification import Level, release_certifications
 from dativo_registry.deps import get_session
 from dativo_registry.lookup import find_project, find_release
-from dativo_registry.models import Attachment, File, Project, Release, User
+from dativo_registry.models import Attachment, File, Release, User
 from dativo_registry.publishing import AttachmentOut, attachment_out
+from dativo_registry.search import MAX_PER_PAGE, PluginCard, SearchParams, Sort, search_plugins
 from dativo_registry.simple import version_key
 
 __all__ = [
@@ -71,12 +70,34 @@ class PluginSummary(BaseModel):
     normalized: str = Field(description="The PEP 503 normalized name (the key of every URL)")
     version: str
     summary: str | None
-    plugins: list[PluginOut]
+    plugins: list[PluginOut] = Field(description="Its plugins that pass the plugin filters")
     certification: Level | None = Field(default=None, description=_CERTIFICATION)
+    kinds: list[str] = Field(default=[], description="Of all its plugins")
+    connectors: list[str] = []
+    languages: list[str] = []
+    signer: str | None = Field(
+        default=None,
+        description='Who signed the release: an identity, or "key sha256:..."; null if unsigned',
+    )
+    verified_publisher: bool = Field(
+        default=False,
+        description="A wheel of the release has verified provenance by a current publisher "
+        "of the project",
+    )
+    downloads: int = Field(default=0, description="Downloads of all the project's files")
+    throughput_ratio: float | None = Field(
+        default=None,
+        description="rows/s of the plugin over its built-in baseline's, from the newest "
+        "signed benchmark; null without one",
+    )
+    updated: dt.datetime | None = Field(default=None, description="When the release appeared")
 
 
 class PluginList(BaseModel):
     plugins: list[PluginSummary]
+    total: int = Field(default=0, description="Matches in all pages")
+    page: int = 1
+    per_page: int = 20
 
 
 class ReleaseSummary(BaseModel):
@@ -135,7 +156,12 @@ class ReleaseDetail(BaseModel):
 def list_plugins(
     session: SessionDep,
     q: Annotated[
-        str | None, Query(description="Words matched in names, summaries and descriptions")
+        str | None,
+        Query(
+            max_length=500,
+            description="Words matched in names, summaries, plugin connectors and "
+            "descriptions, keywords and READMEs; all must match, the last as a prefix",
+        ),
     ] = None,
     kind: Annotated[Literal["reader", "writer"] | None, Query()] = None,
     connector: Annotated[str | None, Query(examples=["postgres"])] = None,
@@ -146,52 +172,61 @@ def list_plugins(
     certification: Annotated[
         Level | None, Query(description="Keep releases certified at least at this level")
     ] = None,
+    signed: Annotated[
+        bool, Query(description="Keep releases signed by a verified publisher of the project")
+    ] = False,
+    sort: Annotated[
+        Sort,
+        Query(description="relevance (without q: downloads), name, newest, downloads, throughput"),
+    ] = "relevance",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> PluginList:
-    """Plugins whose newest installable release matches every filter given.
+    """Plugins whose newest installable release matches every filter given, one page of them.
 
     Filters apply to each plugin of a release: a release matches when one of
     its plugins passes them all, and only the plugins that pass are listed.
-    ``q`` matches when each of its words appears in the project name, the
-    summary, or a listed plugin's connector or description (case-insensitive).
     ``certification`` keeps releases certified at that level or higher (see
-    :mod:`.certification`).
+    :mod:`.certification`). Ties are broken by name.
     """
-    api = _parse_version(api_version) if api_version else None
-    words = q.lower().split() if q else []
-    found = []
-    newest = _newest_plugin_releases(session)
-    levels = release_certifications(session, [release for _, release in newest])
-    for project, release in newest:
-        level = levels[release.id]
-        if certification is not None and not at_least(level, certification):
-            continue
-        plugins = [
-            spec
-            for spec in _plugin_specs(release.manifest)
-            if (kind is None or spec.kind == kind)
-            and (connector is None or spec.connector == connector)
-            and (language is None or spec.language == language)
-            and (api is None or _api_contains(spec.api, api))
-        ]
-        text = " ".join(
-            [
-                project.name,
-                release.summary or "",
-                *(f"{p.connector} {p.description}" for p in plugins),
-            ]
-        ).lower()
-        if plugins and all(word in text for word in words):
-            found.append(
-                PluginSummary(
-                    name=project.name,
-                    normalized=project.normalized,
-                    version=release.version,
-                    summary=release.summary,
-                    plugins=plugins,
-                    certification=level,
-                )
-            )
-    return PluginList(plugins=found)
+    params = SearchParams(
+        q=q,
+        kind=kind,
+        connector=connector,
+        language=language,
+        certification=certification,
+        signed=signed,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        api_version=_parse_version(api_version) if api_version else None,
+    )
+    result = search_plugins(session, params)
+    return PluginList(
+        plugins=[_summary(card) for card in result.items],
+        total=result.total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _summary(card: PluginCard) -> PluginSummary:
+    return PluginSummary(
+        name=card.name,
+        normalized=card.normalized,
+        version=card.version,
+        summary=card.summary,
+        plugins=[PluginOut.model_validate(spec) for spec in card.plugins],
+        certification=card.certification,
+        kinds=card.kinds,
+        connectors=card.connectors,
+        languages=card.languages,
+        signer=card.signer,
+        verified_publisher=card.verified_publisher,
+        downloads=card.downloads,
+        throughput_ratio=card.throughput_ratio,
+        updated=card.updated,
+    )
 
 
 @router.get("/plugins/{project}", summary="A project's releases")
@@ -227,27 +262,6 @@ def release_detail(project: str, version: str, session: SessionDep) -> ReleaseDe
 
 
 # -- queries ------------------------------------------------------------------------
-
-
-def _newest_plugin_releases(session: Session) -> list[tuple[Project, Release]]:
-    """Per project, its newest release with a manifest, not yanked, with a live file."""
-    rows = session.execute(
-        select(Project, Release)
-        .join(Release, Release.project_id == Project.id)
-        .where(
-            Release.manifest.is_not(None),
-            Release.yanked.is_(False),
-            select(File.id)
-            .where(File.release_id == Release.id, File.deleted_at.is_(None))
-            .exists(),
-        )
-    ).all()
-    newest: dict[int, tuple[Project, Release]] = {}
-    for project, release in rows:
-        current = newest.get(project.id)
-        if current is None or version_key(release.version) > version_key(current[1].version):
-            newest[project.id] = (project, release)
-    return sorted(newest.values(), key=lambda pair: pair[0].normalized)
 
 
 def _detail(session: Session, release: Release) -> ReleaseDetail:
@@ -306,27 +320,6 @@ def _manifest_plugins(manifest: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The plugin entries of a manifest (validated at upload; read defensively)."""
     plugins = (manifest or {}).get("plugins")
     return [p for p in plugins if isinstance(p, dict)] if isinstance(plugins, list) else []
-
-
-def _plugin_specs(manifest: dict[str, Any] | None) -> list[PluginOut]:
-    return [
-        PluginOut(
-            kind=str(p.get("kind", "")),
-            connector=str(p.get("connector", "")),
-            language=str(p.get("language", "python")),
-            api=str(p.get("api", ">=1,<2")),
-            capabilities=[str(c) for c in p.get("capabilities") or []],
-            description=str(p.get("description", "")),
-        )
-        for p in _manifest_plugins(manifest)
-    ]
-
-
-def _api_contains(api_range: str, version: Version) -> bool:
-    try:
-        return SpecifierSet(api_range).contains(version, prereleases=True)
-    except InvalidSpecifier:
-        return False
 
 
 def _parse_version(text: str) -> Version:

@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from dativo_registry import api, files, integrity, manage, publishing, simple
+from dativo_registry import api, files, integrity, manage, publishing, simple, web
 from dativo_registry.config import Settings, trust_roots
 from dativo_registry.db import make_engine, make_sessionmaker
 from dativo_registry.errors import RegistryError
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.store = BlobStore(settings.blob_dir)
     app.state.page_cache = simple.PageCache()
     app.state.trust_roots = trust_roots(settings)
-    for module in (simple, files, integrity, api, publishing, manage):
+    for module in (simple, files, integrity, api, publishing, manage, web):  # web: last (it has /)
         app.include_router(module.router)
     if importlib.util.find_spec("dativo_registry.upload") is not None:
         app.include_router(importlib.import_module("dativo_registry.upload").router)

@@ -11,6 +11,9 @@ Content types: wheels and ``.zip`` sdists are zip archives
 ``<filename>.metadata`` file is the distribution's core metadata, an
 RFC 822-style UTF-8 text, served as ``text/plain; charset=utf-8`` so a
 browser shows it; installers hash its bytes and ignore the type.
+
+A GET that serves a distribution file counts a download
+(:func:`.catalog.record_download`); HEAD, 304 and metadata files do not.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import Engine, select
 
+from dativo_registry.catalog import record_download
 from dativo_registry.errors import NotFound
 from dativo_registry.models import File
 from dativo_registry.negotiation import etag_matches
@@ -66,24 +70,28 @@ def download(sha256: str, filename: str, request: Request) -> Response:
     served = _lookup(engine, sha256, filename)
     if served is None:
         raise NotFound(f"no file {filename!r} with digest {sha256}")
-    blob, media_type = served
+    blob, media_type, file_id = served
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{blob}"'}
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
+    if file_id is not None and request.method == "GET":
+        record_download(engine, file_id)
     return FileResponse(store.path(blob), media_type=media_type, headers=headers, filename=filename)
 
 
-def _lookup(engine: Engine, sha256: str, filename: str) -> tuple[str, str] | None:
-    """``(blob digest, media type)`` of what the URL names, or None."""
+def _lookup(engine: Engine, sha256: str, filename: str) -> tuple[str, str, int | None] | None:
+    """``(blob digest, media type, file id)`` of what the URL names (no id for a metadata
+    file), or None."""
     live = File.deleted_at.is_(None) & (File.sha256 == sha256)
     with engine.connect() as conn:
-        if conn.execute(select(File.id).where(live, File.filename == filename)).first():
-            return sha256, content_type(filename)
+        file_id = conn.execute(select(File.id).where(live, File.filename == filename)).scalar()
+        if file_id is not None:
+            return sha256, content_type(filename), file_id
         if filename.endswith(METADATA_SUFFIX):
             dist = filename.removesuffix(METADATA_SUFFIX)
             metadata = conn.execute(
                 select(File.metadata_sha256).where(live, File.filename == dist)
             ).scalar()
             if metadata:
-                return metadata, METADATA_TYPE
+                return metadata, METADATA_TYPE, None
     return None

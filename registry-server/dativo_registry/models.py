@@ -15,18 +15,25 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "CATALOG_STALE",
     "Attachment",
     "Base",
+    "CatalogEntry",
+    "CatalogPlugin",
+    "CatalogText",
     "File",
     "Project",
     "Publisher",
@@ -70,8 +77,21 @@ class Token(Base):
     user: Mapped[User] = relationship()
 
 
+#: Projects whose catalog entry is older than their last change (see :mod:`.catalog`).
+CATALOG_STALE = "catalog_serial IS NULL OR catalog_serial != serial"
+
+
 class Project(Base):
     __tablename__ = "projects"
+    # Normally empty: finding the stale ones reads this index, not the table.
+    __table_args__ = (
+        Index(
+            "ix_projects_catalog_stale",
+            "id",
+            sqlite_where=text(CATALOG_STALE),
+            postgresql_where=text(CATALOG_STALE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: PEP 503 normalized name: the key of every lookup.
@@ -81,6 +101,8 @@ class Project(Base):
     created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
     #: Bumped on every change to the project's files, for cache validation.
     serial: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The ``serial`` its catalog entry was computed at (:mod:`.catalog`); null: never.
+    catalog_serial: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     releases: Mapped[list[Release]] = relationship(back_populates="project")
 
@@ -119,7 +141,7 @@ class File(Base):
     __tablename__ = "files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
     #: Unique across all of history: a filename is never reused.
     filename: Mapped[str] = mapped_column(String(300), unique=True)
     packagetype: Mapped[str] = mapped_column(String(20))  # "bdist_wheel" | "sdist"
@@ -138,6 +160,8 @@ class File(Base):
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     uploaded_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    #: Times the file was served (GET, not HEAD or 304); see :mod:`.catalog`.
+    downloads: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     release: Mapped[Release] = relationship(back_populates="files")
 
@@ -192,3 +216,67 @@ class Publisher(Base):
     public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     key_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+
+
+class CatalogEntry(Base):
+    """A project as the marketplace lists it: its newest installable plugin release.
+
+    Derived data, written only by :func:`dativo_registry.catalog.refresh_catalog`.
+    Narrow on purpose (what search filters, sorts and shows): a search joins
+    it with every full-text match. The indexed text is :class:`CatalogText`.
+    """
+
+    __tablename__ = "catalog"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    normalized: Mapped[str] = mapped_column(String(200), unique=True)
+    version: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The manifest's plugins, defaults filled in (kind, connector, language, api, ...).
+    plugins: Mapped[list[Any]] = mapped_column(JSON)
+    certification: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: 0 without a level, else 1 + the level's index in ``certification.LEVELS``.
+    certification_rank: Mapped[int] = mapped_column(Integer)
+    signer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    verified_publisher: Mapped[bool] = mapped_column(Boolean)
+    #: Downloads of all the project's files.
+    downloads: Mapped[int] = mapped_column(BigInteger, index=True)
+    throughput_ratio: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    updated: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class CatalogPlugin(Base):
+    """One plugin of a catalog entry, for filters that must hold for one plugin together."""
+
+    __tablename__ = "catalog_plugins"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog.project_id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    connector: Mapped[str] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(50))
+
+
+class CatalogText(Base):
+    """The text of a catalog entry that full-text search covers.
+
+    The full-text index over these columns (an FTS5 table on SQLite, a
+    generated ``tsvector`` column on PostgreSQL) lives outside this metadata:
+    :mod:`dativo_registry.fulltext`.
+    """
+
+    __tablename__ = "catalog_text"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog.project_id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Name, connectors, kinds, languages, capabilities, plugin descriptions, keywords.
+    search_text: Mapped[str] = mapped_column(Text)
+    #: The start of the README (core metadata ``Description``).
+    description_text: Mapped[str] = mapped_column(Text)

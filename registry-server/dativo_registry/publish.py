@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dativo_registry.auth import authorize_upload
+from dativo_registry.catalog import refresh_catalog
 from dativo_registry.distfile import DistInfo
 from dativo_registry.errors import Conflict
 from dativo_registry.models import File, Project, Release, Role, Token
@@ -160,4 +161,5 @@ def _insert(
     session.execute(
         update(Project).where(Project.id == project.id).values(serial=Project.serial + 1)
     )
+    refresh_catalog(session, project)
     return file

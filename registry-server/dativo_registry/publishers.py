@@ -80,7 +80,7 @@ def add_publisher(session: Session, project: str, publisher: Publisher) -> Publi
         key_id=publisher.key_id,
     )
     session.add(row)
-    session.flush()
+    _refresh_catalog(session, normalized)
     return row
 
 
@@ -126,7 +126,7 @@ def remove_publisher(
             f"`dativo-registry publisher list --project {normalized}` shows them"
         )
     session.delete(row)
-    session.flush()
+    _refresh_catalog(session, normalized)
     return row
 
 
@@ -166,6 +166,13 @@ def _key(publisher: Publisher) -> tuple[str, str]:
         return KEY_ISSUER, publisher.key_id
     assert publisher.issuer is not None and publisher.identity is not None
     return publisher.issuer, publisher.identity
+
+
+def _refresh_catalog(session: Session, normalized: str) -> None:
+    """Flush, and recompute the project's catalog entry (verified publisher, certification)."""
+    from dativo_registry.catalog import refresh_catalog  # catalog -> certification -> here
+
+    refresh_catalog(session, normalized)
 
 
 def _normalize(project: str) -> str:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dativo_registry import auth
+from dativo_registry.catalog import refresh_catalog
 from dativo_registry.deps import get_session
 from dativo_registry.errors import NotFound
 from dativo_registry.lookup import find_release
@@ -194,6 +195,7 @@ def _attach(
         attachment.signer_issuer = signed.signer.issuer
         attachment.signer_identity = signed.signer.identity
     session.add(attachment)
+    refresh_catalog(session, release.project)  # certification, throughput
     session.commit()
     return attachment_out(attachment, token.user.name)
 

@@ -21,6 +21,7 @@ from packaging.version import InvalidVersion, Version
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dativo_registry.catalog import refresh_catalog
 from dativo_registry.errors import NotFound, RegistryError
 from dativo_registry.models import Project, Release
 
@@ -58,7 +59,7 @@ def set_yanked(session: Session, project: str, version: str, reason: str | None)
     session.execute(
         update(Project).where(Project.id == release.project_id).values(serial=Project.serial + 1)
     )
-    session.flush()
+    refresh_catalog(session, release.project)
     return release
 
 

@@ -8,6 +8,7 @@ Python default reader. Here the demo's files go to a temporary directory.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,7 +34,8 @@ def test_demo_builds_publishes_installs_and_runs_the_rust_reader(
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "demo" / "postgres_rs_demo.py"), "--url", pg_url,
-         "--rows", str(ROWS), "--bench-rows", "2000", "--workdir", str(tmp_path)],
+         "--rows", str(ROWS), "--bench-rows", "2000", "--template", "python-reader",
+         "--workdir", str(tmp_path)],
         capture_output=True, text=True, env=env, timeout=1800, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -51,9 +53,15 @@ def test_demo_builds_publishes_installs_and_runs_the_rust_reader(
     assert str(rust.schema.field("amount").type) == "decimal128(12, 2)"
     assert rust.column("amount").to_pylist() == python.column("amount").to_pylist()
 
+    assert "published demo-python-reader: certified" in result.stdout
     lock = tomllib.loads((work / "dativo.lock").read_text())
     (package,) = [p for p in lock["package"] if p["name"] == "dativo-postgres-rs"]
     assert package["plugin"] is True
     assert package["signer-issuer"] == "publisher-key"
     assert (tmp_path / "registry").is_dir()
+    index = json.loads((tmp_path / "marketplace" / "index.json").read_text())
+    assert index["signed"]["version"] == 1 and index["signatures"]
+    names = {plugin["name"] for plugin in index["signed"]["plugins"]}
+    assert names == {"dativo-postgres-rs", "demo-python-reader"}
+    assert (tmp_path / "marketplace" / "plugins" / "dativo-postgres-rs" / "index.html").is_file()
     assert f"--data-dir {tmp_path / 'registry'}" in result.stdout

@@ -255,6 +255,10 @@ def test_openapi_describes_the_plugin_api(catalogue: Catalogue) -> None:
         "language",
         "api_version",
         "certification",
+        "signed",  # search (issue 7): the marketplace's filters, sorting and pages
+        "sort",
+        "page",
+        "per_page",
     }
     ok = listing["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/PluginList"}

@@ -23,6 +23,7 @@ import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -74,6 +75,8 @@ class UserConfig(BaseModel):
 
     default_registry: str | None = Field(default=None, alias="default-registry")
     registries: dict[str, RegistryEntry] = {}
+    #: ``[indexes.NAME]`` static index mirrors: validated by dativo_index.static_index.
+    indexes: dict[str, Any] = {}
 
     @model_validator(mode="after")
     def _default_exists(self) -> UserConfig:
