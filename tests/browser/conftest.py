@@ -63,9 +63,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium, driven by Playwright."""
+    """Headless Debian Chromium, driven by Playwright: one per test module.
+
+    Not session-wide: while Playwright's sync API is active, an asyncio loop runs
+    in the main thread, and the later tests' ``asyncio.run`` would fail.
+    """
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     if importlib.util.find_spec("playwright") is None:

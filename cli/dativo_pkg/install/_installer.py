@@ -81,7 +81,14 @@ class Environment:
         """The distribution ``name`` installed in this environment's site directories."""
         wanted = canonicalize_name(name)
         for dist in distributions(path=self.site_dirs):
-            if canonicalize_name(dist.metadata["Name"] or "") == wanted:
+            try:
+                found = dist.metadata["Name"] or ""
+            except OSError:
+                # A listing cached by a metadata finder (importlib_metadata's, once some
+                # library imported it) can still name a .dist-info this transaction just
+                # moved aside: it is not installed.
+                continue
+            if canonicalize_name(found) == wanted:
                 return dist
         return None
 
