@@ -30,25 +30,34 @@ class GeneratedKey:
     key_id: str
 
 
-def read_passphrase(passphrase_file: Path | None, prompt: Callable[[], str] | None = None) -> bytes:
-    """The passphrase: from the file (first line), else the environment, else the prompt."""
+def read_passphrase(
+    passphrase_file: Path | None,
+    prompt: Callable[[], str] | None = None,
+    *,
+    env: str = PASSPHRASE_ENV,
+    key: str = "the publisher key",
+) -> bytes:
+    """The passphrase of ``key``: from the file (first line), else ``$env``, else the prompt.
+
+    The registry's index keys use it too, with their own variable.
+    """
     if passphrase_file is not None:
         try:
             lines = passphrase_file.read_text().splitlines()
         except OSError as exc:
             raise ConfigError(f"cannot read {passphrase_file}: {exc.strerror}") from exc
         text = lines[0] if lines else ""
-    elif os.environ.get(PASSPHRASE_ENV):
-        text = os.environ[PASSPHRASE_ENV]
+    elif os.environ.get(env):
+        text = os.environ[env]
     elif prompt is not None:
         text = prompt()
     else:
         raise ConfigError(
-            "a passphrase is needed for the publisher key",
-            hint=f"give it with --passphrase-file FILE or the {PASSPHRASE_ENV} variable",
+            f"a passphrase is needed for {key}",
+            hint=f"give it with --passphrase-file FILE or the {env} variable",
         )
     if not text:
-        raise ConfigError("the passphrase is empty; a publisher key must be protected")
+        raise ConfigError(f"the passphrase is empty; {key} must be protected")
     return text.encode()
 
 

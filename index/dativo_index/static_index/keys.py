@@ -13,7 +13,6 @@ imports no index key needs).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from dativo_index.static_index.errors import IndexKeyError
+from dativo_pkg.errors import ConfigError
 
 __all__ = [
     "PASSPHRASE_ENV",
@@ -49,24 +49,12 @@ def read_passphrase(
     passphrase_file: Path | None = None, prompt: Callable[[], str] | None = None
 ) -> bytes:
     """The passphrase: a file's first line, else $DATIVO_INDEX_KEY_PASSPHRASE, else a prompt."""
-    if passphrase_file is not None:
-        try:
-            lines = passphrase_file.read_text().splitlines()
-        except OSError as exc:
-            raise IndexKeyError(f"cannot read {passphrase_file}: {exc.strerror}") from exc
-        text = lines[0] if lines else ""
-    elif os.environ.get(PASSPHRASE_ENV):
-        text = os.environ[PASSPHRASE_ENV]
-    elif prompt is not None:
-        text = prompt()
-    else:
-        raise IndexKeyError(
-            "a passphrase is needed for the index key",
-            hint=f"set {PASSPHRASE_ENV} (or give --passphrase-file FILE)",
-        )
-    if not text:
-        raise IndexKeyError("the passphrase is empty; the index key must be protected")
-    return text.encode()
+    from dativo_pkg.commands.keys import read_passphrase as read_key_passphrase
+
+    try:
+        return read_key_passphrase(passphrase_file, prompt, env=PASSPHRASE_ENV, key="the index key")
+    except ConfigError as exc:
+        raise IndexKeyError(exc.message, hint=exc.hint) from exc
 
 
 def generate_index_key(output: Path, passphrase: bytes) -> GeneratedIndexKey:
