@@ -15,6 +15,7 @@ from dativo_registry.config import Settings, trust_roots
 from dativo_registry.db import make_engine, make_sessionmaker
 from dativo_registry.errors import RegistryError
 from dativo_registry.storage import BlobStore
+from dativo_registry.timing import ServerTiming
 
 __all__ = ["create_app"]
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(importlib.import_module("dativo_registry.upload").router)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_middleware(ServerTiming)  # Server-Timing: app;dur=MS on every response
     return app
 
 

@@ -12,16 +12,19 @@ The two strategies, chosen by dialect name in :data:`STRATEGIES` (the one
 place the search code tells the databases apart):
 
 - SQLite: an FTS5 table ``catalog_fts`` over ``catalog_text`` (external
-  content, kept in step by triggers), ranked by ``bm25`` with the name
-  weighted highest, then the summary, the plugins' text, the README;
-- PostgreSQL: a stored generated column ``catalog_text.search_vector``
-  (``to_tsvector('simple', ...)`` of the same columns, weights A to D) with a
-  GIN index, matched with ``to_tsquery`` and ranked by ``ts_rank``.
+  content, kept in step by triggers), joined to the catalog by rowid and
+  ranked by ``bm25`` with the name weighted highest, then the summary, the
+  plugins' text, the README;
+- PostgreSQL: a ``tsvector`` column ``catalog.search_vector`` (of the same
+  texts, weights A to D, kept in step with ``catalog_text`` by triggers)
+  with a GIN index, matched with ``to_tsquery`` and ranked by ``ts_rank``.
+  It lives in the catalog row, beside the filters and sort keys, so that a
+  search of thousands of matches joins nothing.
 
-Both are created by migration ``0003`` and are not part of the ORM metadata;
-:func:`is_fulltext_object` lets schema comparisons skip them. Each strategy
-also names its dialect's ``INSERT ... ON CONFLICT`` construct (the catalog's
-upsert).
+They are created by migrations ``0003`` and ``0004`` and are not part of the
+ORM metadata; :func:`is_fulltext_object` lets schema comparisons skip them.
+Each strategy also names its dialect's ``INSERT ... ON CONFLICT`` construct
+(the catalog's upsert).
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column
+from sqlalchemy import ColumnElement, Float, Select, bindparam, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 
-from dativo_registry.models import CatalogEntry, CatalogText
+from dativo_registry.models import CatalogEntry
 
 __all__ = [
     "FTS_TABLE",
@@ -50,9 +53,9 @@ __all__ = [
 
 #: SQLite's FTS5 table (and the prefix of its shadow tables).
 FTS_TABLE = "catalog_fts"
-#: PostgreSQL's generated tsvector column of ``catalog_text`` and its GIN index.
+#: PostgreSQL's tsvector column of ``catalog`` and its GIN index.
 SEARCH_VECTOR = "search_vector"
-SEARCH_INDEX = "ix_catalog_text_search_vector"
+SEARCH_INDEX = "ix_catalog_search_vector"
 
 #: Runs of letters and digits: what both databases index as words (``_`` separates).
 _TOKEN = re.compile(r"[^\W_]+")
@@ -76,7 +79,8 @@ def parse_terms(text: str | None) -> Terms:
 
 
 def is_fulltext_object(name: str | None, type_: str, parent: Any = None) -> bool:
-    """Whether ``name`` is a full-text object of migration 0003 (Alembic's include_name shape)."""
+    """Whether ``name`` is a full-text object of migrations 0003 and 0004 (Alembic's
+    include_name shape)."""
     if name is None:
         return False
     if type_ == "table":
@@ -88,9 +92,9 @@ def is_fulltext_object(name: str | None, type_: str, parent: Any = None) -> bool
 class FullText:
     """How one database matches and ranks catalog entries."""
 
-    #: ``apply(query, terms)``: the query joined/filtered to matching entries, and its
-    #: ORDER BY clause for relevance (best first).
-    apply: Callable[[Select[Any], Terms], tuple[Select[Any], ColumnElement[Any]]]
+    #: ``apply(query, terms)``: the query over ``catalog`` narrowed to the entries that
+    #: match ``terms``, and their score (higher is better).
+    apply: Callable[[Select[Any], Terms], tuple[Select[Any], ColumnElement[float]]]
     #: The dialect's ``insert`` with ``on_conflict_do_update``.
     insert: Callable[..., Any]
 
@@ -108,12 +112,12 @@ def fts5_expression(terms: Terms) -> str:
     return " ".join(phrases) + "*"
 
 
-def _sqlite_apply(query: Select[Any], terms: Terms) -> tuple[Select[Any], ColumnElement[Any]]:
+def _sqlite_apply(query: Select[Any], terms: Terms) -> tuple[Select[Any], ColumnElement[float]]:
     fts: ColumnElement[Any] = literal_column(FTS_TABLE)
     matched = query.join(_FTS, _FTS.c.rowid == CatalogEntry.project_id).where(
         fts.op("MATCH")(bindparam("fts_query", fts5_expression(terms)))
     )
-    return matched, func.bm25(fts, *_BM25_WEIGHTS).asc()
+    return matched, -func.bm25(fts, *_BM25_WEIGHTS, type_=Float)  # bm25: lower is better
 
 
 # -- PostgreSQL: tsvector + GIN ---------------------------------------------------------------
@@ -125,15 +129,12 @@ def tsquery_expression(terms: Terms) -> str:
     return " & ".join(phrases) + ":*"
 
 
-def _postgres_apply(query: Select[Any], terms: Terms) -> tuple[Select[Any], ColumnElement[Any]]:
-    vector: ColumnElement[Any] = literal_column(f"{CatalogText.__tablename__}.{SEARCH_VECTOR}")
+def _postgres_apply(query: Select[Any], terms: Terms) -> tuple[Select[Any], ColumnElement[float]]:
+    vector: ColumnElement[Any] = literal_column(f"{CatalogEntry.__tablename__}.{SEARCH_VECTOR}")
     tsquery = func.to_tsquery(
         literal_column("'simple'"), bindparam("ts_query", tsquery_expression(terms))
     )
-    matched = query.join(CatalogText, CatalogText.project_id == CatalogEntry.project_id).where(
-        vector.op("@@")(tsquery)
-    )
-    return matched, func.ts_rank(vector, tsquery).desc()
+    return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery, type_=Float)
 
 
 STRATEGIES: dict[str, FullText] = {

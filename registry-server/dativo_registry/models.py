@@ -222,8 +222,10 @@ class CatalogEntry(Base):
     """A project as the marketplace lists it: its newest installable plugin release.
 
     Derived data, written only by :func:`dativo_registry.catalog.refresh_catalog`.
-    Narrow on purpose (what search filters, sorts and shows): a search joins
-    it with every full-text match. The indexed text is :class:`CatalogText`.
+    Narrow on purpose (what search filters, sorts and shows). The indexed text
+    is :class:`CatalogText`; on PostgreSQL its ``tsvector`` is a column of this
+    table (``search_vector``, outside this metadata: :mod:`dativo_registry.fulltext`),
+    so that a search matches, filters and sorts without a join.
     """
 
     __tablename__ = "catalog"
@@ -264,8 +266,9 @@ class CatalogPlugin(Base):
 class CatalogText(Base):
     """The text of a catalog entry that full-text search covers.
 
-    The full-text index over these columns (an FTS5 table on SQLite, a
-    generated ``tsvector`` column on PostgreSQL) lives outside this metadata:
+    The full-text index over these columns (an FTS5 table on SQLite, the
+    ``tsvector`` column ``catalog.search_vector`` that triggers on this table
+    keep in step on PostgreSQL) lives outside this metadata:
     :mod:`dativo_registry.fulltext`.
     """
 

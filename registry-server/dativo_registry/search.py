@@ -1,9 +1,11 @@
 """Marketplace search: full text, filters, sorting and pages over the catalog.
 
-:func:`search_plugins` runs three queries on the catalog (:mod:`.catalog`):
-the ids of the page (matched, filtered, ranked and sorted on narrow rows),
-the total, and the page's entries. Text matching and ranking are the database's
-(:mod:`.fulltext`); a ``q`` with no letters or digits matches nothing.
+:func:`search_plugins` runs two or three queries on the catalog
+(:mod:`.catalog`): the ids of the page (matched, filtered, ranked and sorted
+on narrow rows; a text search's carry the total as a window count), the
+total when the page does not tell it, and the page's entries. Text matching
+and ranking are the database's (:mod:`.fulltext`); a ``q`` with no letters
+or digits matches nothing.
 Filters:
 
 - ``kind``, ``connector``, ``language`` (exact) must hold for one plugin of
@@ -25,13 +27,13 @@ code paths are recomputed (:func:`.catalog.refresh_stale`): one scan of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnCollection, ColumnElement, Row, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from dativo_registry import fulltext
@@ -121,23 +123,13 @@ def search_plugins(session: Session, params: SearchParams) -> SearchResult:
         return SearchResult(total=0, items=[])
     if any("\x00" in (v or "") for v in (params.kind, params.connector, params.language)):
         return SearchResult(total=0, items=[])  # no stored name holds NUL (PostgreSQL refuses)
-    strategy = fulltext.for_session(session)
-    ids = select(CatalogEntry.project_id).where(*_filters(params))
-    count = select(func.count()).select_from(CatalogEntry).where(*_filters(params))
-    rank = None
-    if terms:
-        ids, rank = strategy.apply(ids, terms)
-        count, _ = strategy.apply(count, terms)
-    ids = ids.order_by(*_order(params.sort, rank))
+    ids, count = _ranked(session, params, terms)
     start = (params.page - 1) * params.per_page
     if params.api_version is None:
         page = session.execute(ids.limit(params.per_page).offset(start)).all()
-        if 0 < len(page) < params.per_page or (start == 0 and not page):
-            total = start + len(page)  # the last page: no need to count
-        else:
-            total = session.scalar(count) or 0
+        total = _total(session, page, start, params.per_page, count)
     else:  # a plugin's API range: a PEP 440 specifier, so checked here, before paging
-        candidates = session.execute(ids.add_columns(CatalogEntry.plugins))
+        candidates = session.execute(ids)
         matching = [row for row in candidates if _matching(row.plugins, params)]
         page, total = matching[start : start + params.per_page], len(matching)
     # The page's rows last, by id: ranking and sorting only ever handle narrow rows.
@@ -146,6 +138,52 @@ def search_plugins(session: Session, params: SearchParams) -> SearchResult:
     by_id = {row.project_id: row for row in rows}
     items = [by_id[i] for i in wanted if i in by_id]
     return SearchResult(total=total, items=[_card(r, _matching(r.plugins, params)) for r in items])
+
+
+def _ranked(
+    session: Session, params: SearchParams, terms: fulltext.Terms
+) -> tuple[Select[Any], Select[Any]]:
+    """The ids of the entries ``params`` asks for, in order, and how to count them.
+
+    Without words, the catalog filtered and sorted (its indexes serve the sorts).
+    With words, the entries that match and pass the filters are first gathered,
+    as narrow rows of what the sort needs, in a materialized CTE (the planner
+    may not fold it into the outer query); the outer query sorts them and
+    counts them in the same pass, so its rows carry the ``total``.
+    """
+    filters = _filters(params)
+    extra = [CatalogEntry.plugins] if params.api_version is not None else []
+    if not terms:
+        ids = select(CatalogEntry.project_id, *extra).where(*filters)
+        count = select(func.count()).select_from(CatalogEntry).where(*filters)
+        return ids.order_by(*_order(params.sort, CatalogEntry.__table__.c)), count
+    keys = [getattr(CatalogEntry, name) for name in _SORT_KEYS]
+    matched, score = fulltext.for_session(session).apply(select(*keys, *extra), terms)
+    if params.sort == "relevance":  # the score costs a pass over each match's text
+        matched = matched.add_columns(score.label("score"))
+    found = matched.where(*filters).cte("found").prefix_with("MATERIALIZED")
+    total = func.count().over().label("total")
+    ids = select(found.c.project_id, *(found.c[c.key] for c in extra), total)
+    return ids.order_by(*_order(params.sort, found.c)), select(func.count()).select_from(found)
+
+
+#: The catalog columns a search sorts by (and the id).
+_SORT_KEYS = ("project_id", "downloads", "normalized", "updated", "throughput_ratio")
+
+
+def _total(
+    session: Session, page: Sequence[Row[Any]], start: int, per_page: int, count: Select[Any]
+) -> int:
+    """How many entries match: from the page when it tells, else counted.
+
+    A text search's rows carry the total (a window count over the matches, which it
+    sorts anyway); a short or empty first page is the last one; otherwise, ``count``.
+    """
+    if page and "total" in page[0]._fields:
+        return int(page[0].total)
+    if 0 < len(page) < per_page or (start == 0 and not page):
+        return start + len(page)
+    return session.scalar(count) or 0
 
 
 def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
@@ -169,16 +207,18 @@ def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
     return where
 
 
-def _order(sort: Sort, rank: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
-    c = CatalogEntry
+def _order(sort: Sort, columns: ColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
+    """The ORDER BY of ``sort`` over ``columns`` (the catalog's, or a search's narrow rows,
+    which have a ``score`` for relevance)."""
+    score = [columns["score"].desc()] if "score" in columns else []
     orders: dict[Sort, list[ColumnElement[Any]]] = {
-        "relevance": ([rank] if rank is not None else []) + [c.downloads.desc()],
+        "relevance": [*score, columns["downloads"].desc()],
         "name": [],
-        "newest": [c.updated.desc()],
-        "downloads": [c.downloads.desc()],
-        "throughput": [c.throughput_ratio.desc().nulls_last()],
+        "newest": [columns["updated"].desc()],
+        "downloads": [columns["downloads"].desc()],
+        "throughput": [columns["throughput_ratio"].desc().nulls_last()],
     }
-    return [*orders[sort], c.normalized.asc()]
+    return [*orders[sort], columns["normalized"].asc()]
 
 
 def _matching(plugins: list[Any], params: SearchParams) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from dativo_registry.models import Base
 
 TABLES = {"users", "tokens", "projects", "roles", "releases", "files", "attachments", "publishers"}
 TABLES |= {"catalog", "catalog_plugins", "catalog_text"}  # search (0003); not its full-text index
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _not_fulltext(name: str | None, type_: str, parent: object) -> bool:

@@ -1,4 +1,4 @@
-"""Revision 0003 (search) on a database that already holds plugins: it fills the catalog."""
+"""Revisions 0003 and 0004 (search) on a database that already holds plugins."""
 
 from __future__ import annotations
 
@@ -79,3 +79,46 @@ def test_upgrade_fills_the_catalog_and_downgrade_removes_it(engine_at_0002: Engi
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM files")).scalar() == 3
     db.upgrade(engine)  # and up again
+
+
+def test_0004_moves_the_postgresql_vector_into_the_catalog_and_back(
+    engine_at_0002: Engine,
+) -> None:
+    """At 0003 the vector is a generated column of catalog_text; 0004 copies it into the
+    catalog row, whose triggers then follow every text change; downgrading puts it back."""
+    engine = engine_at_0002
+    if engine.dialect.name != "postgresql":
+        migrate(engine, "0004")  # nothing to move on SQLite: its FTS5 index stays
+        with Session(engine) as session:
+            assert search_plugins(session, SearchParams(q="hello")).total == 0
+        return
+    with engine.begin() as conn:
+        for statement in ROWS:
+            conn.execute(text(statement), {"manifest": json.dumps(MANIFEST), "sha256": "a" * 64})
+    migrate(engine, "0003")
+    vector_0003 = "SELECT search_vector::text FROM catalog_text WHERE project_id = 1"
+    with engine.connect() as conn:
+        before = conn.execute(text(vector_0003)).scalar_one()
+    assert "'hello'" in before
+
+    migrate(engine, "0004")
+
+    vector = "SELECT search_vector::text FROM catalog WHERE project_id = 1"
+    with engine.begin() as conn:
+        assert conn.execute(text(vector)).scalar_one() == before
+        assert "search_vector" not in {c["name"] for c in inspect(conn).get_columns("catalog_text")}
+        conn.execute(
+            text("UPDATE catalog_text SET summary = 'Greets the world' WHERE project_id = 1")
+        )
+        assert "'greets':" in conn.execute(text(vector)).scalar_one()
+    with Session(engine) as session:
+        assert search_plugins(session, SearchParams(q="greets")).total == 1
+        assert search_plugins(session, SearchParams(q="says")).total == 0
+
+    migrate(engine, "0003", down=True)
+    with engine.connect() as conn:
+        assert "'greets':" in conn.execute(text(vector_0003)).scalar_one()
+        assert "search_vector" not in {c["name"] for c in inspect(conn).get_columns("catalog")}
+    migrate(engine, "0004")
+    with engine.connect() as conn:
+        assert "'greets':" in conn.execute(text(vector)).scalar_one()
