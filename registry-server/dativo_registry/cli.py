@@ -1,8 +1,9 @@
-"""The ``dativo-registry`` command line: ``serve``, ``token``, ``role``, ``publisher``, ``yank``.
+"""The ``dativo-registry`` command line: ``serve``, ``token``, ``role``, ``publisher``, ``yank``,
+and the static index's ``index-key`` and ``export-index`` (:mod:`.cli_index`).
 
 Every command takes ``--data-dir`` (default ``./registry-data``) and
 ``--database-url`` (default: SQLite in the data dir), and first brings the
-database schema up to date. Logs go to stderr; stdout carries only results
+database schema up to date (:mod:`.cli_database`). Logs go to stderr; stdout carries only results
 (``token create`` prints the token alone as its last line, for scripts).
 Only :func:`main` turns errors into a message and an exit code.
 
@@ -13,24 +14,28 @@ variables (the same names its options read), because uvicorn starts each of
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import uvicorn
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.orm import Session
 
-from dativo_registry import auth, db, yanking
+from dativo_registry import auth, yanking
+from dativo_registry.cli_database import (
+    DEFAULT_DATA_DIR,
+    ENV_DATA_DIR,
+    ENV_DATABASE_URL,
+    database_options,
+    database_session,
+    open_database,
+    shown_url,
+)
+from dativo_registry.cli_index import export_index, index_key
 from dativo_registry.config import MIB, Settings, trust_roots
 from dativo_registry.errors import RegistryError
 from dativo_registry.models import Release
@@ -43,10 +48,7 @@ __all__ = ["app_from_env", "cli", "main", "settings_from_env"]
 
 log = logging.getLogger("dativo_registry")
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-ENV_DATA_DIR = "DATIVO_REGISTRY_DATA_DIR"
-ENV_DATABASE_URL = "DATIVO_REGISTRY_DATABASE_URL"
 ENV_MAX_FILE_MB = "DATIVO_REGISTRY_MAX_FILE_MB"
 ENV_MAX_EXPANDED_MB = "DATIVO_REGISTRY_MAX_EXPANDED_MB"
 ENV_REQUIRE_SIGNATURES = "DATIVO_REGISTRY_REQUIRE_SIGNATURES"
@@ -54,7 +56,6 @@ ENV_REQUIRE_SIGNATURES = "DATIVO_REGISTRY_REQUIRE_SIGNATURES"
 ENV_SIGSTORE_INSTANCES = "DATIVO_REGISTRY_SIGSTORE_INSTANCES"
 ENV_TRUST_CONFIGS = "DATIVO_REGISTRY_TRUST_CONFIGS"
 
-DEFAULT_DATA_DIR = Path("registry-data")
 #: A temporary upload file older than this was left by a killed process (see BlobStore).
 STALE_UPLOAD_SECONDS = 24 * 3600
 #: How long a stopping server lets requests in progress (an upload) finish.
@@ -89,61 +90,6 @@ def _env_mb(name: str, default_bytes: int) -> int:
     return int(value) * MIB if value else default_bytes
 
 
-def _database_options(command: F) -> F:
-    """``--data-dir`` and ``--database-url``, shared by every command."""
-    command = click.option(
-        "--database-url",
-        envvar=ENV_DATABASE_URL,
-        help=(
-            "SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in the data dir). "
-            f"A URL with a password is better passed in ${ENV_DATABASE_URL}."
-        ),
-    )(command)
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=DEFAULT_DATA_DIR,
-        show_default=True,
-        envvar=ENV_DATA_DIR,
-        help="Where blobs (and the SQLite database) live.",
-    )(command)
-
-
-def _open_database(data_dir: Path, database_url: str | None) -> Engine:
-    """An engine on a database migrated to the current schema; a clear error if unreachable."""
-    try:
-        engine = db.make_engine(Settings(data_dir=data_dir, database_url=database_url))
-        db.upgrade(engine)
-    except (ArgumentError, DBAPIError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        raise RegistryError(
-            f"cannot open the database {_shown_url(database_url)}: {str(reason).strip()}\n"
-            "  check --database-url (and that the database server is running)"
-        ) from exc
-    return engine
-
-
-@contextlib.contextmanager
-def _session(data_dir: Path, database_url: str | None) -> Iterator[Session]:
-    """A session on the migrated database, committed when the block succeeds."""
-    engine = _open_database(data_dir, database_url)
-    try:
-        with db.make_sessionmaker(engine).begin() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _shown_url(database_url: str | None) -> str:
-    """The database URL without its password, for messages (SQLite: "SQLite in the data dir")."""
-    if not database_url:
-        return "SQLite in the data dir"
-    try:
-        return make_url(database_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return repr(database_url)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv: debug).")
 def cli(verbose: int) -> None:
@@ -152,7 +98,7 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@_database_options
+@database_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
@@ -228,7 +174,7 @@ def serve(
     roots = trust_roots(
         Settings(data_dir, sigstore_instances=sigstore_instances, trust_configs=trust_configs)
     )
-    _open_database(data_dir, database_url).dispose()
+    open_database(data_dir, database_url).dispose()
     BlobStore(Settings(data_dir=data_dir).blob_dir).remove_stale_temps(STALE_UPLOAD_SECONDS)
     os.environ.update(
         {
@@ -241,7 +187,7 @@ def serve(
             ENV_TRUST_CONFIGS: os.pathsep.join(map(str, trust_configs)),
         }
     )
-    log.info("blobs in %s, database %s, %d worker(s)", data_dir, _shown_url(database_url), workers)
+    log.info("blobs in %s, database %s, %d worker(s)", data_dir, shown_url(database_url), workers)
     log.info("accepting signatures from Sigstore %s", roots.describe())
     uvicorn.run(
         f"{__name__}:{app_from_env.__name__}",
@@ -261,7 +207,7 @@ def token() -> None:
 
 
 @token.command("create")
-@_database_options
+@database_options
 @click.option("--user", "user_name", required=True, help="The user; created if new.")
 @click.option(
     "--project",
@@ -273,7 +219,7 @@ def token_create(
     data_dir: Path, database_url: str | None, user_name: str, projects: tuple[str, ...]
 ) -> None:
     """Create an API token and print it (only this once: it is stored hashed)."""
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         new_token = auth.create_token(session, user_name, list(projects))
     scope = f"projects {', '.join(projects)}" if projects else "any project"
     click.echo(
@@ -284,11 +230,11 @@ def token_create(
 
 
 @token.command("revoke")
-@_database_options
+@database_options
 @click.argument("token_or_prefix")
 def token_revoke(data_dir: Path, database_url: str | None, token_or_prefix: str) -> None:
     """Revoke a token, given whole or by its prefix (the 12 hex digits after dtv_)."""
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         auth.revoke_token(session, token_or_prefix)
     click.echo(f"revoked token dtv_{token_or_prefix.removeprefix('dtv_')[:12]}", err=True)
 
@@ -299,7 +245,7 @@ def role() -> None:
 
 
 @role.command("add")
-@_database_options
+@database_options
 @click.argument("project")
 @click.argument("user_name", metavar="USER")
 @click.option(
@@ -318,7 +264,7 @@ def role_add(
 
 
 @role.command("remove")
-@_database_options
+@database_options
 @click.argument("project")
 @click.argument("user_name", metavar="USER")
 def role_remove(data_dir: Path, database_url: str | None, project: str, user_name: str) -> None:
@@ -330,7 +276,7 @@ def role_remove(data_dir: Path, database_url: str | None, project: str, user_nam
 def _set_role(
     data_dir: Path, database_url: str | None, project: str, user_name: str, role: str | None
 ) -> None:
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         auth.set_role(session, project, user_name, role)
 
 
@@ -340,7 +286,7 @@ def publisher() -> None:
 
 
 @publisher.command("add")
-@_database_options
+@database_options
 @click.option("--project", required=True, help="The project (it need not exist yet).")
 @click.option("--issuer", help="OIDC issuer URL of a keyless signer.")
 @click.option(
@@ -372,13 +318,13 @@ def publisher_add(
         expected = publishers.oidc_publisher(issuer, identity)
     else:
         raise click.UsageError("give --issuer and --identity (keyless), or --key (a public key)")
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         row = publishers.add_publisher(session, project, expected)
     click.echo(f"{expected.describe()} is now a publisher of {row.project}", err=True)
 
 
 @publisher.command("list")
-@_database_options
+@database_options
 @click.option("--project", help="Only this project's publishers.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def publisher_list(
@@ -387,7 +333,7 @@ def publisher_list(
     """List publishers, of one project or of all."""
     from dativo_registry import publishers
 
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         rows = [
             publishers.publisher_json(row) for row in publishers.list_publishers(session, project)
         ]
@@ -400,7 +346,7 @@ def publisher_list(
 
 
 @publisher.command("remove")
-@_database_options
+@database_options
 @click.option("--project", required=True)
 @click.option("--issuer", help="The OIDC issuer of the publisher to remove.")
 @click.option("--identity", help="Its identity, exactly as registered.")
@@ -416,7 +362,7 @@ def publisher_remove(
     """Remove a publisher: --issuer with --identity, or --key-id."""
     from dativo_registry import publishers
 
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         row = publishers.remove_publisher(
             session, project, issuer=issuer, identity=identity, key_id=key_id
         )
@@ -425,7 +371,7 @@ def publisher_remove(
 
 
 @cli.command()
-@_database_options
+@database_options
 @click.argument("project")
 @click.argument("version")
 @click.option(
@@ -441,7 +387,7 @@ def yank(data_dir: Path, database_url: str | None, project: str, version: str, r
 
 
 @cli.command()
-@_database_options
+@database_options
 @click.argument("project")
 @click.argument("version")
 def unyank(data_dir: Path, database_url: str | None, project: str, version: str) -> None:
@@ -454,137 +400,14 @@ def _set_yanked(
     data_dir: Path, database_url: str | None, project: str, version: str, reason: str | None
 ) -> Release:
     """Yank (``reason`` a string) or unyank (None) in one transaction, committed on return."""
-    with _session(data_dir, database_url) as session:
+    with database_session(data_dir, database_url) as session:
         release = yanking.set_yanked(session, project, version, reason)
         session.refresh(release, ["project"])  # loaded now: the message names the project
     return release
 
 
-# --- export ---
-
-
-def _index_passphrase(passphrase_file: Path | None, confirm: bool) -> bytes:
-    from dativo_registry import export
-
-    prompt = None
-    if sys.stdin.isatty():
-        prompt = lambda: str(  # noqa: E731
-            click.prompt("passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
-        )
-    return export.index_passphrase(passphrase_file, prompt)
-
-
-_PASSPHRASE_HELP = (
-    "The key's passphrase (first line); else $DATIVO_INDEX_KEY_PASSPHRASE or a prompt."
-)
-
-
-@cli.command("export-index")
-@_database_options
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The index key (Ed25519, from `dativo-registry index-key generate`).",
-)
-@click.option(
-    "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_PASSPHRASE_HELP,
-)
-@click.option(
-    "--expires-days",
-    type=click.IntRange(1, 3650),
-    default=7,
-    show_default=True,
-    help="Clients refuse the index this many days after the export (export again before).",
-)
-@click.option(
-    "--version",
-    "index_version",
-    type=click.IntRange(min=1),
-    help="The version to write (default: the version in OUT plus one); must be higher.",
-)
-@click.option(
-    "--registry",
-    "registry_name",
-    default="dativo-registry",
-    show_default=True,
-    help="The registry's public URL (or a name), recorded in index.json; pages link files to it.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
-def export_index(
-    data_dir: Path,
-    database_url: str | None,
-    out: Path,
-    key_file: Path,
-    passphrase_file: Path | None,
-    expires_days: int,
-    index_version: int | None,
-    registry_name: str,
-    as_json: bool,
-) -> None:
-    """Write the marketplace into OUT as a signed static index any static host can serve."""
-    from dativo_registry import export
-
-    passphrase = _index_passphrase(passphrase_file, confirm=False)
-    data_dir = data_dir.resolve()
-    _open_database(data_dir, database_url).dispose()
-    settings = export.ExportSettings(
-        out=out,
-        registry=Settings(data_dir=data_dir, database_url=database_url),
-        key_file=key_file,
-        passphrase=passphrase,
-        expires_days=expires_days,
-        version=index_version,
-        registry_name=registry_name,
-    )
-    result = export.export_index(settings)
-    if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
-        return
-    summary = result.summary
-    click.echo(
-        f"exported {summary.plugins} plugins and {result.pages} pages to {summary.out}: "
-        f"version {summary.version}, expires {result.to_json()['expires']}, "
-        f"signed by {summary.key_id}"
-    )
-
-
-@cli.group("index-key")
-def index_key() -> None:
-    """The key that signs static index exports (`export-index`)."""
-
-
-@index_key.command("generate")
-@click.option(
-    "--output",
-    "-o",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the private key (encrypted); the public key goes to OUTPUT.pub.",
-)
-@click.option(
-    "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_PASSPHRASE_HELP,
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the key id and paths as JSON.")
-def index_key_generate(output: Path, passphrase_file: Path | None, as_json: bool) -> None:
-    """Generate an Ed25519 index key pair; clients pin OUTPUT.pub (`dativo-pkg --index-key`)."""
-    from dativo_registry import export
-
-    public, key_id = export.generate_key(output, _index_passphrase(passphrase_file, confirm=True))
-    if as_json:
-        result = {"private_key": str(output), "public_key": str(public), "key_id": key_id}
-        click.echo(json.dumps(result, indent=2))
-        return
-    click.echo(f"wrote {output} (encrypted) and {public}\nkey id: {key_id}")
-
-
-# --- end export ---
+cli.add_command(export_index)
+cli.add_command(index_key)
 
 
 def _setup_logging(verbose: int) -> None:
