@@ -51,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(importlib.import_module("dativo_registry.upload").router)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_middleware(ServerTiming)  # Server-Timing: app;dur=MS on every response
+    app.add_middleware(ServerTiming)  # Server-Timing: app;dur=MS on the responses
     return app
 
 

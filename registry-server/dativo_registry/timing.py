@@ -1,9 +1,11 @@
 """The ``Server-Timing`` header: how long the registry took to answer, as seen by the server.
 
-Every HTTP response carries ``Server-Timing: app;dur=MS``: the milliseconds
-from the moment the application received the request to the moment it
+Every HTTP response of the application carries ``Server-Timing: app;dur=MS``:
+the milliseconds from the moment it received the request to the moment it
 started the response (routing, the handler with its database work, and
-rendering; not the network or the HTTP parsing before). Browsers show it in
+rendering; not the network or the HTTP parsing before). The one exception
+is the bare 500 that Starlette's outermost layer sends for an unhandled
+error, which no middleware sees. Browsers show it in
 their developer tools, and the marketplace benchmark reads it to report
 server-side latency next to what the client saw (W3C Server Timing).
 
