@@ -141,6 +141,11 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"api_version": Version("1"), "per_page": 3, "page": 2}, BY_DOWNLOADS[3:6]),
     ({"api_version": Version("2")}, []),
     ({"api_version": Version("1"), "kind": "writer"}, ["csv-tools", "parquet-writer", "mixed-io"]),
+    # words with the other sorts (no text score) and with api_version (its plugins in the rows)
+    ({"q": "csv", "sort": "name"}, ["csv-tools", "mixed-io"]),
+    ({"q": "csv", "sort": "name", "per_page": 1, "page": 2}, ["mixed-io"]),
+    ({"q": "csv", "api_version": Version("1")}, ["csv-tools", "mixed-io"]),
+    ({"q": "csv", "api_version": Version("2")}, []),
 ]
 
 
@@ -156,6 +161,7 @@ def test_totals_count_every_page(seeded: tuple[Engine, Catalogue]) -> None:
     engine, _ = seeded
     assert search(engine, per_page=2, page=5).total == 7
     assert search(engine, q="csv", per_page=1).total == 2
+    assert search(engine, q="csv", per_page=1, page=3).total == 2  # past the end: counted
     assert search(engine, kind="writer", per_page=1).total == 3
     assert search(engine, api_version=Version("1"), per_page=1).total == 7
     assert search(engine, q="%").total == 0
