@@ -19,17 +19,16 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from browser_catalog import fill
+from shared_support import load_module
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -42,17 +41,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 PAGE_WAIT_SECONDS = 30
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    """Import a helper module of another test directory under a name of its own."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-_registry_conftest = _load("browser_registry_conftest", ROOT / "tests" / "registry" / "conftest.py")
+_registry_conftest = load_module(
+    "browser_registry_conftest", ROOT / "tests" / "registry" / "conftest.py"
+)
 Registry: Any = _registry_conftest.Registry
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from shared_support import upload_form
 from sqlalchemy.orm import Session
 
 from dativo_index.static_index import generate_index_key
@@ -107,19 +108,9 @@ def seed_registry(data_dir: Path, database_url: str | None = None) -> Settings:
 
 def upload(client: TestClient, token: str, name: str, version: str, data: bytes) -> None:
     filename = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
-    form = {
-        ":action": "file_upload",
-        "protocol_version": "1",
-        "name": name,
-        "version": version,
-        "filetype": "bdist_wheel",
-        "pyversion": "py3",
-        "metadata_version": "2.1",
-        "sha256_digest": hashlib.sha256(data).hexdigest(),
-    }
     response = client.post(
         "/legacy/",
-        data=form,
+        data=upload_form(data, filename, name, version),
         files={"content": (filename, data, "application/octet-stream")},
         auth=("__token__", token),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -23,11 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from packaging.utils import canonicalize_name
+from shared_support import load_module
 
 from dativo_pkg.commands.install import InstallResult, InstallSettings, install
 from dativo_pkg.trust import (
@@ -48,19 +47,11 @@ STAGING_IDENTITY = "william@yossarian.net"
 STAGING_ISSUER = "https://github.com/login/oauth"
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    """Import a helper module of another test directory under a name of its own."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-Registry: Any = _load("install_registry_conftest", TESTS / "registry" / "conftest.py").Registry
+Registry: Any = load_module(
+    "install_registry_conftest", TESTS / "registry" / "conftest.py"
+).Registry
 #: A real reader (counts from 1 to ``rows``), as tests/registry/dists.py writes it.
-HELLO_READER = _load("install_registry_dists", TESTS / "registry" / "dists.py").HELLO_MODULE
+HELLO_READER = load_module("install_registry_dists", TESTS / "registry" / "dists.py").HELLO_MODULE
 
 
 # -- distributions -------------------------------------------------------------------

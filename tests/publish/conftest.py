@@ -9,7 +9,6 @@ functions; plugin wheels are written byte by byte (tests/registry/dists.py).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -18,11 +17,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
+from shared_support import load_module
 
 from dativo_pkg.commands.keys import KeySettings, generate
 from dativo_pkg.commands.publish import PublishResult, PublishSettings, publish
@@ -32,18 +31,10 @@ TESTS = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    """Import a helper module of another test directory under a name of its own."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-Registry: Any = _load("publish_registry_conftest", TESTS / "registry" / "conftest.py").Registry
-_dists = _load("publish_registry_dists", TESTS / "registry" / "dists.py")
+Registry: Any = load_module(
+    "publish_registry_conftest", TESTS / "registry" / "conftest.py"
+).Registry
+_dists = load_module("publish_registry_dists", TESTS / "registry" / "dists.py")
 
 #: A conformance report as the suite writes it (top-level ``level`` and ``checks``).
 CERTIFIED_REPORT = {

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Registry
+from shared_support import fresh_database
 from sqlalchemy import Connection, func, select, update
-from uploads import fresh_database
 
 from dativo_registry.config import Settings
 from dativo_registry.db import make_engine

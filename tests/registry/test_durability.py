@@ -32,7 +32,8 @@ import httpx
 import pytest
 from conftest import Registry
 from dists import wheel_bytes, wheel_name
-from uploads import download, form, fresh_database, new_token, post_upload, served_files
+from shared_support import fresh_database
+from uploads import download, form, new_token, post_upload, served_files
 
 from dativo_registry.config import MIB
 

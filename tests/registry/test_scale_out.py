@@ -20,7 +20,8 @@ import httpx
 import pytest
 from conftest import Registry
 from dists import wheel_bytes, wheel_name, write_wheel
-from uploads import SIMPLE_JSON, fresh_database, new_token, output, post_upload, twine_upload
+from shared_support import fresh_database
+from uploads import SIMPLE_JSON, new_token, output, post_upload, twine_upload
 
 #: Requests to a page of the two-worker server, each on a new connection: the kernel hands
 #: the connections to either worker, so in all likelihood both answer some.

@@ -30,12 +30,12 @@ from dists import (
     wheel_bytes,
     wheel_name,
 )
+from shared_support import fresh_database
 from sqlalchemy import select, text
 from uploads import (
     database,
     download,
     form,
-    fresh_database,
     new_token,
     output,
     post_upload,

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-import pytest
 from conftest import BIN, Registry
-from psycopg import sql
+from shared_support import upload_form as form
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -44,22 +40,6 @@ def twine_upload(
 def output(result: subprocess.CompletedProcess[str]) -> str:
     """What twine printed, on one line."""
     return " ".join((result.stdout + result.stderr).split())
-
-
-def form(data: bytes, filename: str, name: str, version: str, **fields: str) -> dict[str, str]:
-    """The fields twine sends with a file (``fields`` override or add)."""
-    return {
-        ":action": "file_upload",
-        "protocol_version": "1",
-        "name": name,
-        "version": version,
-        "filetype": "bdist_wheel" if filename.endswith(".whl") else "sdist",
-        "pyversion": "py3" if filename.endswith(".whl") else "source",
-        "metadata_version": "2.1",
-        "sha256_digest": hashlib.sha256(data).hexdigest(),
-        "blake2_256_digest": hashlib.blake2b(data, digest_size=32).hexdigest(),
-        **fields,
-    }
 
 
 def post_upload(
@@ -119,20 +99,3 @@ def new_token(registry: Registry, user: str, *projects: str) -> str:
         token = create_token(session, user, list(projects) or None)
         session.commit()
         return token
-
-
-@contextmanager
-def fresh_database(request: pytest.FixtureRequest, kind: str) -> Iterator[str | None]:
-    """None (SQLite) or a new PostgreSQL database, dropped afterwards (like conftest's)."""
-    if kind == "sqlite":
-        yield None
-        return
-    server: str = request.getfixturevalue("pg_server_url")
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"{server.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

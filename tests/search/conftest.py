@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from search_support import DATABASES, fresh_database, migrated
+from search_support import DATABASES, migrated
+from shared_support import fresh_database
 from sqlalchemy import Engine
 
 

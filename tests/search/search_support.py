@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import io
 import json
-import sys
-import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from packaging.utils import canonicalize_name
-from psycopg import sql
+from shared_support import load_module, upload_form
 from sqlalchemy import Engine
 
 from dativo_registry import db
@@ -33,35 +28,9 @@ from dativo_registry.config import Settings
 TESTS = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-Registry: Any = _load("search_registry_conftest", TESTS / "registry" / "conftest.py").Registry
+Registry: Any = load_module("search_registry_conftest", TESTS / "registry" / "conftest.py").Registry
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@contextmanager
-def fresh_database(request: pytest.FixtureRequest, kind: str) -> Iterator[str | None]:
-    """None (SQLite) or the URL of a new PostgreSQL database, dropped afterwards."""
-    if kind == "sqlite":
-        yield None
-        return
-    server: str = request.getfixturevalue("pg_server_url")
-    name = f"s_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"{server.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @contextmanager
@@ -145,16 +114,7 @@ def upload(
 ) -> None:
     """Upload like twine does (multipart form to /legacy/); fails the test if refused."""
     name, version = filename.split("-")[:2]
-    form = {
-        ":action": "file_upload",
-        "protocol_version": "1",
-        "name": name,
-        "version": version,
-        "filetype": "bdist_wheel",
-        "pyversion": "py3",
-        "metadata_version": "2.1",
-        "sha256_digest": hashlib.sha256(data).hexdigest(),
-    }
+    form = upload_form(data, filename, name, version)
     if attestations is not None:
         form["attestations"] = json.dumps(attestations)
     response = httpx.post(

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from search_support import DATABASES, Registry, fresh_database, plugin_wheel, spec, upload
+from search_support import DATABASES, Registry, plugin_wheel, spec, upload
+from shared_support import fresh_database
 from sqlalchemy.orm import Session
 
 from dativo_pkg.trust import (

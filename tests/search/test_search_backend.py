@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from packaging.version import Version
 from search_seed import Catalogue, seed
-from search_support import DATABASES, fresh_database, migrated
+from search_support import DATABASES, migrated
+from shared_support import fresh_database
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from shared_support import upload_form
 from sqlalchemy.orm import Session
 
 from dativo_pkg.trust import (
@@ -184,11 +185,7 @@ class _Poster:
         filename = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
         data = wheel(name, version, summary, readme, kind, language, content_type, plugin)
         sha256 = hashlib.sha256(data).hexdigest()
-        form = {
-            ":action": "file_upload", "protocol_version": "1", "name": name,
-            "version": version, "filetype": "bdist_wheel", "pyversion": "py3",
-            "metadata_version": "2.1", "sha256_digest": sha256,
-        }  # fmt: skip
+        form = upload_form(data, filename, name, version)
         if key is not None:
             bundle = sign_with_key(key, Subject(filename, sha256), predicate_type=PUBLISH_PREDICATE)
             form["attestations"] = json.dumps([bundle])
